@@ -1,0 +1,439 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Reasons an intake ticket goes straight to the dispatchers.
+const (
+	ReasonNeedsLocation = "needs location"
+	ReasonCallBack      = "callback"
+)
+
+// Message templates intake sends to the client.
+const (
+	TemplateReceived         = "client.received"
+	TemplateReceivedCallBack = "client.received_callback"
+)
+
+// Limits of what intake accepts, so that a request fits a text message, a
+// console row and a volunteer's phone screen.
+const (
+	maxDescription = 4000
+	maxName        = 200
+	maxAddress     = 500
+	maxSourceID    = 200
+)
+
+// IntakeOptions tune Intake. The zero value works.
+type IntakeOptions struct {
+	// SMSJoinWindow: a text within this long of the sender's open text
+	// ticket's last change is added to it rather than opening another.
+	// Zero never joins.
+	SMSJoinWindow time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Logger gets what cannot be returned: a hand-off to the queue that
+	// failed after the commit, which the reconciler repairs.
+	Logger *slog.Logger
+	// AfterCommit, when set, runs between the commit and the hand-off to
+	// the queue: tests use it to kill the hand-off and prove that the
+	// committed ticket is not lost.
+	AfterCommit func(t *Ticket)
+}
+
+// Intake is the one normalisation path for every channel: it implements
+// TicketIntake.
+type Intake struct {
+	store    Store
+	queue    Queue
+	bus      EventBus
+	phones   Phones
+	geocoder Geocoder
+	msgs     Messages
+	opts     IntakeOptions
+}
+
+var _ TicketIntake = (*Intake)(nil)
+
+// NewIntake returns the intake service. geocoder and msgs may be nil: no
+// address lookup, no confirmation text.
+func NewIntake(store Store, queue Queue, bus EventBus, phones Phones, geocoder Geocoder, msgs Messages, opts IntakeOptions) *Intake {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Intake{store: store, queue: queue, bus: bus, phones: phones, geocoder: geocoder, msgs: msgs, opts: opts}
+}
+
+// Submit validates r and turns it into a ticket, or returns the ticket that
+// its SourceID (or the sender's open text conversation) made already.
+func (in *Intake) Submit(ctx context.Context, r IntakeRequest) (*IntakeResult, error) {
+	const op = "intake.Submit"
+	if err := in.normalize(&r); err != nil {
+		return nil, E(op, err)
+	}
+	if res, err := in.bySource(ctx, r.SourceID); err != nil || res != nil {
+		return res, E(op, err)
+	}
+	client, created, err := in.client(ctx, &r)
+	if err != nil {
+		return nil, E(op, err)
+	}
+	if r.Channel == ChannelSMS && in.opts.SMSJoinWindow > 0 && !created {
+		res, err := in.join(ctx, client, r)
+		if err != nil || res != nil {
+			return res, E(op, err)
+		}
+	}
+	loc := in.locate(ctx, r, client)
+	t, eventID, err := in.create(ctx, client, r, loc)
+	if IsCode(err, ECONFLICT) && r.SourceID != "" {
+		// Another retry of the same request committed first.
+		if res, err2 := in.bySource(ctx, r.SourceID); err2 == nil && res != nil {
+			return res, nil
+		}
+	}
+	if err != nil {
+		return nil, E(op, err)
+	}
+	in.handOff(ctx, t, eventID)
+	return &IntakeResult{Ticket: t, Client: client}, nil
+}
+
+// normalize validates r in place, naming the field that is wrong.
+func (in *Intake) normalize(r *IntakeRequest) error {
+	r.SourceID = strings.TrimSpace(r.SourceID)
+	r.Name = strings.TrimSpace(r.Name)
+	r.Description = strings.TrimSpace(r.Description)
+	r.Address = strings.TrimSpace(r.Address)
+	if !r.Channel.Valid() {
+		return Errorf(EINVALID, "channel %q is not one of voice, sms, web, api, console, system", r.Channel)
+	}
+	if strings.TrimSpace(r.Phone) == "" {
+		return Errorf(EINVALID, "phone is required")
+	}
+	phone, err := in.phones.Normalize(r.Phone)
+	if err != nil {
+		return err
+	}
+	r.Phone = phone
+	if r.Category == "" {
+		r.Category = CategoryOther
+	}
+	if !r.Category.Valid() {
+		return Errorf(EINVALID, "category %q is not one of escort, shopping, home, accessibility, other", r.Category)
+	}
+	if r.Urgency == "" {
+		r.Urgency = UrgencyNormal
+	}
+	if !r.Urgency.Valid() {
+		return Errorf(EINVALID, "urgency %q is not one of normal, urgent", r.Urgency)
+	}
+	if r.Lang != "" && !r.Lang.Valid() {
+		return Errorf(EINVALID, "language %q is not one of kk, ru, en", r.Lang)
+	}
+	for _, s := range r.Needs {
+		if !s.Valid() {
+			return Errorf(EINVALID, "need %q is not one of wheelchair, sign_language, car, medical", s)
+		}
+	}
+	if r.Location != nil {
+		if err := r.Location.Validate(); err != nil {
+			return err
+		}
+	}
+	if r.WindowStart != nil && r.WindowEnd != nil && !r.WindowEnd.After(*r.WindowStart) {
+		return Errorf(EINVALID, "preferred time: the end must be after the start")
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"description", r.Description, maxDescription}, {"name", r.Name, maxName},
+		{"address", r.Address, maxAddress}, {"source id", r.SourceID, maxSourceID}} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max)
+		}
+	}
+	if r.Actor == "" {
+		r.Actor = ActorClient
+	}
+	return nil
+}
+
+// bySource returns the ticket a SourceID made before, or nil, nil when it
+// made none.
+func (in *Intake) bySource(ctx context.Context, sourceID string) (*IntakeResult, error) {
+	if sourceID == "" {
+		return nil, nil
+	}
+	t, err := in.store.TicketBySource(ctx, sourceID)
+	if IsCode(err, ENOTFOUND) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	c, err := in.store.Client(ctx, t.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	return &IntakeResult{Ticket: t, Client: c, Existing: true}, nil
+}
+
+// client finds the client by phone or creates it, and settles r.Lang:
+// the request's, else the client's preference, else detected from the text.
+// A language or name the person gave now is remembered.
+func (in *Intake) client(ctx context.Context, r *IntakeRequest) (*Client, bool, error) {
+	c, err := in.store.ClientByPhone(ctx, r.Phone)
+	if IsCode(err, ENOTFOUND) {
+		lang := r.Lang
+		if lang == "" {
+			lang = DetectLang(r.Description)
+		}
+		c = &Client{Phone: r.Phone, Name: r.Name, Lang: lang, Needs: r.ClientNeeds, Address: r.Address}
+		err = in.store.CreateClient(ctx, c)
+		if err == nil {
+			r.Lang = c.Lang
+			return c, true, nil
+		}
+		if !IsCode(err, ECONFLICT) {
+			return nil, false, err
+		}
+		// A concurrent request created the same client.
+		c, err = in.store.ClientByPhone(ctx, r.Phone)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	changed := false
+	if r.Lang != "" && r.Lang != c.Lang {
+		c.Lang, changed = r.Lang, true
+	}
+	if c.Name == "" && r.Name != "" {
+		c.Name, changed = r.Name, true
+	}
+	if changed {
+		if err := in.store.UpdateClient(ctx, c); err != nil {
+			return nil, false, err
+		}
+	}
+	r.Lang = c.Lang
+	return c, false, nil
+}
+
+// locate places the request: its own point, else the client's home, else
+// its address (or the client's) through the geocoder. Nil when nothing
+// places it: the ticket then goes to a dispatcher.
+func (in *Intake) locate(ctx context.Context, r IntakeRequest, c *Client) *Location {
+	if r.Location != nil {
+		return r.Location
+	}
+	if c.Location != nil {
+		return c.Location
+	}
+	addr := r.Address
+	if addr == "" {
+		addr = c.Address
+	}
+	if addr == "" || in.geocoder == nil {
+		return nil
+	}
+	loc, err := in.geocoder.Geocode(ctx, addr)
+	if err != nil {
+		if !IsCode(err, ENOTFOUND) {
+			in.opts.Logger.Warn("intake: geocoder failed, the ticket goes to a dispatcher", "err", err)
+		}
+		return nil
+	}
+	return &loc
+}
+
+// create writes the ticket, its audit events and the confirmation text in
+// one transaction, and returns the last event's ID for the live consoles.
+func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *Location) (*Ticket, int64, error) {
+	now := in.opts.Now()
+	t := &Ticket{
+		Channel: r.Channel, Category: r.Category, Description: r.Description, Lang: r.Lang,
+		Location: loc, Address: r.Address, Urgency: r.Urgency, Needs: r.Needs,
+		WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, ClientID: c.ID,
+		CallBack: r.CallBack, RecordingURL: r.RecordingURL, SourceID: r.SourceID,
+	}
+	if t.Needs == nil {
+		t.Needs = []Skill{}
+	}
+	to, reason := StatusQueued, ""
+	switch {
+	case r.CallBack:
+		to, reason = StatusEscalated, ReasonCallBack
+	case loc == nil:
+		to, reason = StatusEscalated, ReasonNeedsLocation
+	}
+	if err := CheckTransition(StatusNew, to); err != nil {
+		return nil, 0, err
+	}
+	t.Status, t.Reason = to, reason
+	if to == StatusQueued {
+		// The reconciler re-enqueues queued tickets that are due, so a
+		// hand-off lost after the commit is repaired from this row.
+		t.DueAt = &now
+	}
+	var last int64
+	err := in.store.InTx(ctx, func(tx Repo) error {
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"source": string(r.Channel), "callback": r.CallBack})
+		created := &TicketEvent{TicketID: t.ID, To: StatusNew, Kind: EventTransition, Actor: string(r.Actor),
+			Channel: r.Channel, Reason: "received", Data: string(data)}
+		if err := tx.AddEvent(ctx, created); err != nil {
+			return err
+		}
+		moved := &TicketEvent{TicketID: t.ID, From: StatusNew, To: to, Kind: EventTransition,
+			Actor: string(ActorSystem), Channel: r.Channel, Reason: reason}
+		if err := tx.AddEvent(ctx, moved); err != nil {
+			return err
+		}
+		last = moved.ID
+		tmpl := TemplateReceived
+		if r.CallBack {
+			tmpl = TemplateReceivedCallBack
+		}
+		return in.confirm(ctx, tx, c, t, tmpl)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, last, nil
+}
+
+// confirm queues the text that tells the client their ticket's code. A
+// template that cannot be rendered must not lose the ticket: it is logged
+// and the ticket is kept.
+func (in *Intake) confirm(ctx context.Context, tx Repo, c *Client, t *Ticket, tmpl string) error {
+	if in.msgs == nil {
+		return nil
+	}
+	body, err := in.msgs.Render(tmpl, t.Lang, map[string]any{"code": t.Code, "name": c.Name})
+	if err != nil {
+		in.opts.Logger.Error("intake: confirmation text not rendered", "template", tmpl, "lang", t.Lang, "err", err)
+		return nil
+	}
+	id := t.ID
+	return tx.Enqueue(ctx, &Notification{
+		Key: "received:" + strconv.FormatInt(t.ID, 10), TicketID: &id, To: c.Phone, Body: body,
+		Template: tmpl, Lang: t.Lang, Status: NotifyQueued, NextAt: in.opts.Now(),
+	})
+}
+
+// handOff gives a committed ticket to the engine. It runs on a context that
+// the caller cannot cancel (a caller who hangs up must not stop it), and a
+// failure is only logged: the ticket is queued with due_at in PostgreSQL,
+// where the reconciler finds it.
+func (in *Intake) handOff(ctx context.Context, t *Ticket, eventID int64) {
+	if in.opts.AfterCommit != nil {
+		in.opts.AfterCommit(t)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if t.Status == StatusQueued && in.queue != nil {
+		if err := in.queue.Push(ctx, t.ID, *t.DueAt, t.Urgency); err != nil {
+			in.opts.Logger.Warn("intake: queue hand-off failed, the reconciler will retry", "ticket", t.ID, "err", err)
+		}
+	}
+	if in.bus != nil {
+		ev := Event{ID: eventID, TicketID: t.ID, Kind: "ticket.created", Status: t.Status}
+		if err := in.bus.Publish(ctx, ev); err != nil {
+			in.opts.Logger.Warn("intake: event not published", "ticket", t.ID, "err", err)
+		}
+	}
+}
+
+// join adds a text to the sender's open text ticket when it came within the
+// join window of that ticket's last change, so that a person who writes in
+// several messages gets one ticket. It returns nil, nil when there is no
+// such ticket.
+func (in *Intake) join(ctx context.Context, c *Client, r IntakeRequest) (*IntakeResult, error) {
+	open, _, err := in.store.Tickets(ctx, TicketFilter{ClientID: &c.ID, Open: true, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	var target *Ticket
+	since := in.opts.Now().Add(-in.opts.SMSJoinWindow)
+	for _, t := range open {
+		if t.Channel == ChannelSMS && t.UpdatedAt.After(since) && (target == nil || t.UpdatedAt.After(target.UpdatedAt)) {
+			target = t
+		}
+	}
+	if target == nil {
+		return nil, nil
+	}
+	var joined *Ticket
+	var eventID int64
+	err = in.store.InTx(ctx, func(tx Repo) error {
+		t, err := tx.TicketForUpdate(ctx, target.ID)
+		if err != nil {
+			return err
+		}
+		if !t.Open() {
+			return nil // closed meanwhile: a new ticket it is
+		}
+		events, err := tx.Events(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if r.SourceID != "" && e.Kind == EventMessage && eventSource(e.Data) == r.SourceID {
+				joined = t // a retry of a text joined already
+				return nil
+			}
+		}
+		if r.Description != "" {
+			if t.Description != "" {
+				t.Description += "\n"
+			}
+			t.Description += r.Description
+			if utf8.RuneCountInString(t.Description) > maxDescription {
+				t.Description = string([]rune(t.Description)[:maxDescription])
+			}
+		}
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]string{"source_id": r.SourceID, "text": r.Description})
+		e := &TicketEvent{TicketID: t.ID, Kind: EventMessage, Actor: string(r.Actor), Channel: r.Channel,
+			Reason: "joined", Data: string(data)}
+		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		joined, eventID = t, e.ID
+		return nil
+	})
+	if err != nil || joined == nil {
+		return nil, err
+	}
+	if eventID != 0 && in.bus != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := in.bus.Publish(ctx, Event{ID: eventID, TicketID: joined.ID, Kind: "ticket.message", Status: joined.Status}); err != nil {
+			in.opts.Logger.Warn("intake: event not published", "ticket", joined.ID, "err", err)
+		}
+	}
+	return &IntakeResult{Ticket: joined, Client: c, Existing: true}, nil
+}
+
+// eventSource is the source_id a joined text's event recorded.
+func eventSource(data string) string {
+	var d struct {
+		SourceID string `json:"source_id"`
+	}
+	_ = json.Unmarshal([]byte(data), &d)
+	return d.SourceID
+}
