@@ -222,6 +222,7 @@ func (c *Console) funcs() template.FuncMap {
 			return strings.Join(parts, sep)
 		},
 		"mask": dispatch.MaskPhone,
+		"row":  func(p *Page, t *dispatch.Ticket) row { return row{P: p, T: t} },
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0

@@ -2,7 +2,6 @@ package console
 
 import "github.com/labstack/echo/v4"
 
-func (c *Console) registerQueue(g *echo.Group)      {}
 func (c *Console) registerTickets(g *echo.Group)    {}
 func (c *Console) registerVolunteers(g *echo.Group) {}
 func (c *Console) registerClients(g *echo.Group)    {}

@@ -1,2 +1,73 @@
-// The console's live updates, progressive: every page works without it.
+// The console's live updates. Progressive: every page works without it.
+// On the queue page, server-sent events name tickets that changed; the row
+// is fetched as server-rendered HTML and replaced or inserted, so that the
+// markup (and its escaping) comes from one place, the server's templates.
 "use strict";
+
+(function () {
+  var table = document.getElementById("queue");
+  var status = document.getElementById("live-status");
+  var live = document.getElementById("live");
+  if (!table || !status || !window.EventSource || !window.fetch) {
+    return;
+  }
+  var tbody = table.tBodies[0];
+  var pending = [];
+  var announceTimer = null;
+
+  // announce batches what happened in two seconds into one polite message,
+  // so that a screen reader is told about new and escalated tickets without
+  // hearing every change.
+  function announce(text) {
+    pending.push(text);
+    if (announceTimer) return;
+    announceTimer = setTimeout(function () {
+      live.textContent = pending.slice(0, 3).join(". ") + (pending.length > 3 ? " (+" + (pending.length - 3) + ")" : "");
+      pending = [];
+      announceTimer = null;
+    }, 2000);
+  }
+
+  function refresh(id) {
+    fetch("/console/tickets/" + encodeURIComponent(id) + "/row", { credentials: "same-origin" })
+      .then(function (res) {
+        var old = document.getElementById("ticket-" + id);
+        if (res.status === 204) {
+          if (old) old.remove();
+          return null;
+        }
+        if (!res.ok) return null;
+        return res.text().then(function (html) {
+          var t = document.createElement("template");
+          t.innerHTML = html.trim();
+          var row = t.content.querySelector("tr");
+          if (!row) return;
+          row.classList.add("flash-row");
+          var code = row.getAttribute("data-code");
+          if (old) {
+            var was = old.getAttribute("data-status");
+            old.replaceWith(row);
+            if (was !== "escalated" && row.getAttribute("data-status") === "escalated") {
+              announce(status.getAttribute("data-escalated").replace("%s", code));
+            }
+          } else {
+            tbody.insertBefore(row, tbody.firstChild);
+            var empty = document.getElementById("queue-empty");
+            if (empty) empty.remove();
+            announce(status.getAttribute("data-new").replace("%s", code));
+          }
+        });
+      })
+      .catch(function () { /* the next event or a reload brings it */ });
+  }
+
+  var es = new EventSource("/console/events");
+  es.onopen = function () { status.textContent = status.getAttribute("data-connected"); };
+  es.onerror = function () { status.textContent = status.getAttribute("data-lost"); };
+  es.onmessage = function (m) {
+    var ev;
+    try { ev = JSON.parse(m.data); } catch (e) { return; }
+    if (ev && ev.ticket_id) refresh(ev.ticket_id);
+  };
+  es.addEventListener("reload", function () { window.location.reload(); });
+})();

@@ -1,0 +1,146 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+)
+
+const (
+	// replayMax bounds what one reconnect replays from PostgreSQL; a console
+	// that was away longer is told to reload instead.
+	replayMax   = 5000
+	replayBatch = 500
+	// writeTimeout drops a client that stops reading, so that one stuck
+	// browser cannot hold its handler (and Redis subscription) forever.
+	writeTimeout = 10 * time.Second
+)
+
+// events streams ticket changes as server-sent events. Each event's id is
+// its audit row's id; a browser that reconnects sends Last-Event-ID and gets
+// what it missed from PostgreSQL before the live events from the bus. The
+// handler returns when the client goes away or Close is called.
+func (c *Console) events(ec echo.Context) error {
+	const op = "console.events"
+	if c.opts.Bus == nil {
+		return dispatch.E(op, dispatch.Errorf(dispatch.EUNAVAILABLE, "live updates are not configured"))
+	}
+	r := ec.Request()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() { // ends with the handler: cancel is deferred above
+		select {
+		case <-c.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	after := lastEventID(r)
+	// Subscribe before replaying, so that nothing committed in between is
+	// lost; the replayed ids are remembered to drop their live duplicates.
+	live, err := c.opts.Bus.Subscribe(ctx)
+	if err != nil {
+		return dispatch.E(op, err)
+	}
+
+	w := ec.Response()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w.Writer)
+	send := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err := send("retry: 2000\n\n"); err != nil {
+		return nil // the client went away: nothing to report
+	}
+
+	replayed := map[int64]bool{}
+	if after > 0 {
+		for len(replayed) < replayMax {
+			evs, err := c.store.EventsAfter(ctx, after, replayBatch)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return dispatch.E(op, err)
+			}
+			for _, te := range evs {
+				if err := sendEvent(send, dispatch.Event{ID: te.ID, TicketID: te.TicketID, Kind: te.Kind, Status: te.To}); err != nil {
+					return nil
+				}
+				replayed[te.ID] = true
+				after = te.ID
+			}
+			if len(evs) < replayBatch {
+				break
+			}
+		}
+		if len(replayed) >= replayMax {
+			_ = send("event: reload\ndata: {}\n\n")
+			return nil
+		}
+	}
+
+	beat := time.NewTicker(c.opts.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-beat.C:
+			if err := send(": ping\n\n"); err != nil {
+				return nil
+			}
+		case e, ok := <-live:
+			if !ok {
+				return nil
+			}
+			if replayed[e.ID] {
+				continue
+			}
+			if err := sendEvent(send, e); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+func sendEvent(send func(string, ...any) error, e dispatch.Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if e.ID > 0 {
+		return send("id: %d\ndata: %s\n\n", e.ID, b)
+	}
+	return send("data: %s\n\n", b)
+}
+
+// lastEventID is where a resumed stream starts: the browser's Last-Event-ID
+// header, or ?after= for a page that knows the newest event it rendered.
+func lastEventID(r *http.Request) int64 {
+	s := r.Header.Get("Last-Event-ID")
+	if s == "" {
+		s = r.URL.Query().Get("after")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
