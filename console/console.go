@@ -45,6 +45,8 @@ type Options struct {
 	Logger                 *slog.Logger
 	// SimulatorMode shows the phone simulator (no Twilio credentials).
 	SimulatorMode bool
+	// Pages configure the reports, map and simulator pages (report.go).
+	Pages PageOptions
 	// Heartbeat is how often an idle event stream sends a comment so that
 	// proxies keep it open. Default 15s.
 	Heartbeat time.Duration
@@ -128,8 +130,10 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerTickets(g)
 	c.registerVolunteers(g)
 	c.registerClients(g)
-	// Pages of report*.go, map*.go and simulator*.go mount here:
-	// c.registerReports(g); c.registerMap(g); c.registerSimulator(g)
+	// Pages of report*.go, map*.go and simulator*.go:
+	c.registerReports(g)
+	c.registerMap(g)
+	c.registerSimulator(g)
 }
 
 // cacheStatic lets browsers keep assets for an hour: they change only with

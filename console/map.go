@@ -1,0 +1,58 @@
+package console
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+)
+
+func (c *Console) mapRepo() dispatch.MapRepo {
+	if r := c.opts.Pages.Map; r != nil {
+		return r
+	}
+	r, _ := c.store.(dispatch.MapRepo)
+	return r
+}
+
+// registerMap mounts the map of open tickets and available volunteers.
+func (c *Console) registerMap(g *echo.Group) {
+	g.GET("/map", c.mapPage, c.require(viewPage))
+}
+
+// mapData is the map page: the drawing and the same points as tables.
+type mapData struct {
+	M   *dispatch.MapData
+	SVG template.HTML
+}
+
+func (c *Console) mapPage(ec echo.Context) error {
+	repo := c.mapRepo()
+	if repo == nil {
+		return dispatch.Errorf(dispatch.EINTERNAL, "console: no map repository is wired")
+	}
+	m, err := repo.MapPoints(ec.Request().Context())
+	if err != nil {
+		return dispatch.E("console.map", err)
+	}
+	d := &mapData{M: m}
+	p := c.Page(ec, "map", "map.title", d)
+	d.SVG = mapSVG(m, mapLabels{
+		Title:       p.T("map.title"),
+		Desc:        p.T("map.desc", len(m.Tickets), len(m.Volunteers)),
+		Ticket:      p.T("map.legend.ticket"),
+		Urgent:      p.T("map.legend.urgent"),
+		Volunteer:   p.T("map.legend.volunteer"),
+		LegendTitle: p.T("map.legend"),
+		TicketName: func(t dispatch.MapTicket) string {
+			return fmt.Sprintf("%s %s, %s, %s", p.T("map.ticket"), t.Code, p.T("report.category."+string(t.Category)), t.Status)
+		},
+		VolunteerName: func(v dispatch.MapVolunteer) string {
+			return fmt.Sprintf("%s %s (%d/%d)", p.T("map.volunteer"), v.Name, v.ActiveTasks, v.MaxTasks)
+		},
+	})
+	return c.Render(ec, http.StatusOK, "map", p)
+}

@@ -1,0 +1,71 @@
+package console
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+)
+
+// reportCSVHeader is the first row of the export. The layout is long
+// (one number per row) so that a spreadsheet can filter by section and the
+// file needs no change when a section gains rows.
+var reportCSVHeader = []string{"section", "key", "value"}
+
+// writeReportCSV writes r as CSV. encoding/csv quotes commas, quotes and
+// line breaks; cells that a spreadsheet would run as a formula are defused
+// as well, since area and volunteer names come from what people typed.
+func writeReportCSV(w io.Writer, r *dispatch.Report) error {
+	cw := csv.NewWriter(w)
+	row := func(section, key, value string) {
+		_ = cw.Write([]string{section, safeCell(key), value})
+	}
+	_ = cw.Write(reportCSVHeader)
+	row("period", "from", r.From.Format("2006-01-02"))
+	row("period", "to", r.To.Format("2006-01-02"))
+	row("summary", "tickets", strconv.Itoa(r.Total))
+	row("summary", "completed", strconv.Itoa(r.Completed))
+	row("summary", "completion_rate", fmt.Sprintf("%.4f", r.CompletionRate()))
+	row("summary", "escalated", strconv.Itoa(r.Escalated))
+	row("summary", "escalation_rate", fmt.Sprintf("%.4f", r.EscalationRate()))
+	row("summary", "assigned", strconv.Itoa(r.ToAssign.N))
+	row("summary", "to_assign_median_minutes", minutes(r.ToAssign.Median.Minutes()))
+	row("summary", "to_assign_p90_minutes", minutes(r.ToAssign.P90.Minutes()))
+	row("summary", "to_complete_median_minutes", minutes(r.ToComplete.Median.Minutes()))
+	row("summary", "to_complete_p90_minutes", minutes(r.ToComplete.P90.Minutes()))
+	row("summary", "volunteer_hours", minutes(r.VolunteerHours))
+	for _, c := range r.PerDay {
+		row("per_day", c.Key, strconv.Itoa(c.N))
+	}
+	for _, c := range r.ByChannel {
+		row("channel", c.Key, strconv.Itoa(c.N))
+	}
+	for _, c := range r.ByCategory {
+		row("category", c.Key, strconv.Itoa(c.N))
+	}
+	for _, c := range r.ByArea {
+		row("area", c.Key, strconv.Itoa(c.N))
+	}
+	for _, v := range r.Volunteers {
+		row("volunteer_hours", v.Name, minutes(v.Hours))
+		row("volunteer_tasks", v.Name, strconv.Itoa(v.Tasks))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// minutes formats a number with two decimals (minutes or hours).
+func minutes(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// safeCell prefixes a quote to text a spreadsheet would evaluate
+// (=, +, -, @, tab, carriage return at the start), as OWASP advises for CSV
+// injection.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
