@@ -222,7 +222,28 @@ func (c *Console) funcs() template.FuncMap {
 			return strings.Join(parts, sep)
 		},
 		"mask": dispatch.MaskPhone,
-		"row":  func(p *Page, t *dispatch.Ticket) row { return row{P: p, T: t} },
+		// fv is a form value typed before a failed action, else def.
+		"fv": func(m map[string]string, action, key, def string) string {
+			if m != nil && m["action"] == action {
+				return m[key]
+			}
+			return def
+		},
+		"lat": func(l *dispatch.Location) string {
+			if l == nil {
+				return ""
+			}
+			return fmt.Sprintf("%.6f", l.Lat)
+		},
+		"lon": func(l *dispatch.Location) string {
+			if l == nil {
+				return ""
+			}
+			return fmt.Sprintf("%.6f", l.Lon)
+		},
+		"km":  func(m float64) string { return fmt.Sprintf("%.1f", m/1000) },
+		"num": func(f float64) string { return fmt.Sprintf("%.2f", f) },
+		"row": func(p *Page, t *dispatch.Ticket) row { return row{P: p, T: t} },
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0
