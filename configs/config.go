@@ -48,6 +48,7 @@ type Config struct {
 	BodyLimitBytes    int           `env:"BODY_LIMIT_BYTES"`
 	FormRatePerMinute int           `env:"FORM_RATE_PER_MINUTE"`
 	GeocoderURL       string        `env:"GEOCODER_URL"`
+	AudioDir          string        `env:"AUDIO_DIR"`
 
 	MatchRadiiKM       []float64     `env:"MATCH_RADII_KM"`
 	OfferBatch         int           `env:"OFFER_BATCH"`
