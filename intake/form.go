@@ -1,0 +1,288 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/labstack/echo/v4"
+)
+
+// form is the accessible public request form (configs/web/).
+type form struct {
+	tmpl  *template.Template
+	texts map[dispatch.Lang]map[string]string
+}
+
+func loadForm(fsys fs.FS) (*form, error) {
+	tmpl, err := template.ParseFS(fsys, "web/request.html")
+	if err != nil {
+		return nil, fmt.Errorf("form template: %w", err)
+	}
+	f := &form{tmpl: tmpl, texts: map[dispatch.Lang]map[string]string{}}
+	var keys string
+	for _, l := range dispatch.Langs {
+		b, err := fs.ReadFile(fsys, "web/"+string(l)+".json")
+		if err != nil {
+			return nil, fmt.Errorf("form texts: %w", err)
+		}
+		t := map[string]string{}
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("form texts web/%s.json: %w", l, err)
+		}
+		k := strings.Join(sortedKeys(t), ",")
+		if keys == "" {
+			keys = k
+		} else if k != keys {
+			return nil, fmt.Errorf("form texts web/%s.json: keys differ from web/%s.json's", l, dispatch.Langs[0])
+		}
+		f.texts[l] = t
+	}
+	return f, nil
+}
+
+// formValues are what the person typed, shown again on every re-render.
+type formValues struct {
+	Phone, Name, Category, Description, Address, Urgency, When, Lat, Lon, Idem string
+	Needs                                                                      []string
+}
+
+type formError struct{ Field, Text string }
+
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+type langButton struct {
+	Code, Name string
+	Current    bool
+}
+
+type ticketView struct {
+	Code          string
+	NeedsLocation bool
+}
+
+type formPage struct {
+	Lang       dispatch.Lang
+	T          map[string]string
+	V          formValues
+	Err        map[string]string // field → message, for the field itself
+	Errors     []formError       // the summary at the top, in field order
+	CSRF       string
+	Switch     []langButton
+	Categories []choice
+	Needs      []choice
+	Ticket     *ticketView
+}
+
+func (h *Handler) page(lang dispatch.Lang, v formValues, csrf string) *formPage {
+	t := h.form.texts[lang]
+	p := &formPage{Lang: lang, T: t, V: v, Err: map[string]string{}, CSRF: csrf}
+	for _, l := range dispatch.Langs {
+		p.Switch = append(p.Switch, langButton{Code: string(l), Name: h.form.texts[l]["lang_name"], Current: l == lang})
+	}
+	for _, c := range dispatch.Categories {
+		p.Categories = append(p.Categories, choice{Value: string(c), Label: t["cat_"+string(c)], Checked: v.Category == string(c)})
+	}
+	for _, s := range dispatch.Skills {
+		checked := false
+		for _, n := range v.Needs {
+			checked = checked || n == string(s)
+		}
+		p.Needs = append(p.Needs, choice{Value: string(s), Label: t["need_"+string(s)], Checked: checked})
+	}
+	return p
+}
+
+func (p *formPage) fail(field, key string) {
+	text := p.T[key]
+	if field != "" {
+		p.Err[field] = text
+	}
+	target := field
+	if field == "category" {
+		target = "category-" + string(dispatch.Categories[0])
+	}
+	p.Errors = append(p.Errors, formError{Field: target, Text: text})
+}
+
+func (h *Handler) render(c echo.Context, status int, p *formPage) error {
+	var buf bytes.Buffer
+	if err := h.form.tmpl.ExecuteTemplate(&buf, "page", p); err != nil {
+		return dispatch.E("intake.form", err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Content-Language", string(p.Lang))
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// formLang is ?lang=, else the form's own field, else Accept-Language.
+func formLang(c echo.Context) dispatch.Lang {
+	for _, s := range []string{c.QueryParam("lang"), c.Request().PostFormValue("lang")} {
+		if l, err := dispatch.ParseLang(s); err == nil && s != "" {
+			return l
+		}
+	}
+	return acceptLang(c.Request().Header.Get("Accept-Language"))
+}
+
+// acceptLang picks the most wanted of kk, ru, en; ru when none is asked for.
+func acceptLang(header string) dispatch.Lang {
+	best, bestQ := dispatch.LangRU, -1.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if l, err := dispatch.ParseLang(primary); err == nil && q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	return best
+}
+
+func (h *Handler) formGet(c echo.Context) error {
+	v := formValues{Urgency: string(dispatch.UrgencyNormal), Idem: randomToken(12)}
+	return h.render(c, http.StatusOK, h.page(formLang(c), v, h.csrfToken(c)))
+}
+
+func readForm(c echo.Context) formValues {
+	f := c.Request().PostForm
+	get := func(k string) string { return strings.TrimSpace(f.Get(k)) }
+	return formValues{Phone: get("phone"), Name: get("name"), Category: get("category"),
+		Description: get("description"), Address: get("address"), Urgency: get("urgency"), When: get("when"),
+		Lat: get("lat"), Lon: get("lon"), Idem: get("idem"), Needs: f["needs"]}
+}
+
+// formPost creates the ticket, or shows the form again with every typed
+// value and the errors summarised at the top.
+func (h *Handler) formPost(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := readForm(c)
+	if v.Idem == "" || len(v.Idem) > 64 {
+		v.Idem = randomToken(12)
+	}
+	lang := formLang(c)
+	switchTo, switching := dispatch.Lang(""), c.Request().PostForm.Has("switch")
+	if switching {
+		if l, err := dispatch.ParseLang(c.FormValue("switch")); err == nil {
+			switchTo = l
+		}
+	}
+	csrfOK := h.checkCSRF(c)
+	if switching && switchTo != "" {
+		lang = switchTo
+	}
+	p := h.page(lang, v, h.csrfToken(c))
+	if !csrfOK {
+		if switching {
+			return h.render(c, http.StatusOK, p) // nothing is created: no harm in showing the form
+		}
+		p.fail("", "err_csrf")
+		return h.render(c, http.StatusForbidden, p)
+	}
+	if switching {
+		return h.render(c, http.StatusOK, p)
+	}
+	if c.FormValue("website") != "" {
+		// The honeypot: only a robot fills a field nobody can see.
+		p.fail("", "err_generic")
+		return h.render(c, http.StatusUnprocessableEntity, p)
+	}
+	req, ok := h.validate(p, v)
+	if !ok {
+		return h.render(c, http.StatusUnprocessableEntity, p)
+	}
+	allowed, err := h.opts.Limiter.Allow(ctx, "form:"+c.RealIP(), h.opts.FormRate, time.Minute)
+	if err != nil {
+		// A person asking for help is not turned away because Redis is down.
+		h.log.Warn("intake: form rate limit unavailable, allowing", "err", err)
+		allowed = true
+	}
+	if !allowed {
+		p.fail("", "err_rate")
+		return h.render(c, http.StatusTooManyRequests, p)
+	}
+	res, err := h.opts.Intake.Submit(ctx, req)
+	if err != nil {
+		status := statusOf(err)
+		if status >= 500 {
+			h.log.Error("intake: form request not saved", "err", err)
+		}
+		p.fail("", "err_generic")
+		return h.render(c, status, p)
+	}
+	p.Ticket = &ticketView{Code: res.Ticket.Code,
+		NeedsLocation: res.Ticket.Status == dispatch.StatusEscalated && res.Ticket.Reason == dispatch.ReasonNeedsLocation}
+	return h.render(c, http.StatusOK, p)
+}
+
+// validate checks the form in field order and builds the intake request.
+func (h *Handler) validate(p *formPage, v formValues) (dispatch.IntakeRequest, bool) {
+	req := dispatch.IntakeRequest{SourceID: "web:" + v.Idem, Channel: dispatch.ChannelWeb, Name: v.Name,
+		Category: dispatch.Category(v.Category), Description: v.Description, Lang: p.Lang, Address: v.Address,
+		Urgency: dispatch.UrgencyNormal, Actor: dispatch.ActorClient}
+	switch phone, err := h.opts.Phones.Normalize(v.Phone); {
+	case v.Phone == "":
+		p.fail("phone", "err_phone_required")
+	case err != nil:
+		p.fail("phone", "err_phone_invalid")
+	default:
+		req.Phone = phone
+	}
+	if !req.Category.Valid() {
+		p.fail("category", "err_category")
+	}
+	if utf8.RuneCountInString(v.Description) > 4000 {
+		p.fail("description", "err_description")
+	}
+	if v.Urgency == string(dispatch.UrgencyUrgent) {
+		req.Urgency = dispatch.UrgencyUrgent
+	}
+	for _, n := range v.Needs {
+		if s := dispatch.Skill(n); s.Valid() {
+			req.Needs = append(req.Needs, s)
+		}
+	}
+	if v.When != "" {
+		when, err := parseWhen(v.When, h.opts.Location)
+		if err != nil {
+			p.fail("when", "err_when")
+		} else {
+			req.WindowStart = &when
+		}
+	}
+	if lat, err1 := strconv.ParseFloat(v.Lat, 64); err1 == nil {
+		if lon, err2 := strconv.ParseFloat(v.Lon, 64); err2 == nil {
+			if loc := (dispatch.Location{Lat: lat, Lon: lon}); loc.Validate() == nil {
+				req.Location = &loc
+			}
+		}
+	}
+	return req, len(p.Errors) == 0
+}
+
+// parseWhen reads datetime-local's value, or the same typed by hand where
+// a browser shows a plain text box.
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "02.01.2006 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date and time")
+}
