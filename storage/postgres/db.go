@@ -128,6 +128,10 @@ func Migrate(ctx context.Context, db *DB) error {
 	p, err := goose.NewProvider(goose.DialectPostgres, db.db.DB, fsys,
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
+		// Areas of the service number their migrations in separate
+		// ranges (00002-00009 core, 00010 on others), so a database may
+		// have a higher one applied before a lower one is written.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return dispatch.E(op, err)
