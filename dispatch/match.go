@@ -99,6 +99,26 @@ func (e *Engine) match(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 	if err != nil {
 		return nil, E(op, err)
 	}
+	res, err := e.search(ctx, r, t, rules)
+	if err != nil || res.Hits > 0 {
+		return res, E(op, err)
+	}
+	// Nobody at all: if Redis lost the index (a restart, a FLUSHALL), an
+	// empty search says nothing about the volunteers, so rebuild it from
+	// PostgreSQL now rather than escalate the ticket for want of anyone.
+	size, err := e.geo.Size(ctx)
+	if err != nil || size >= 0 {
+		return res, E(op, err)
+	}
+	if err := e.RebuildIndex(ctx); err != nil {
+		return nil, E(op, err)
+	}
+	res, err = e.search(ctx, r, t, rules)
+	return res, E(op, err)
+}
+
+// search is one pass of the widening radii over the geo index.
+func (e *Engine) search(ctx context.Context, r Repo, t *Ticket, rules *MatchRules) (*MatchResult, error) {
 	radii := e.opts.Radii
 	maxM := radii[len(radii)-1] * 1000
 	res := &MatchResult{vols: map[int64]*Volunteer{}}
@@ -106,7 +126,7 @@ func (e *Engine) match(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 	for _, km := range radii {
 		hits, err := e.geo.Near(ctx, *t.Location, km*1000, maxSearchHits)
 		if err != nil {
-			return nil, E(op, err)
+			return nil, err
 		}
 		res.RadiusKM, res.Hits = km, len(hits)
 		fresh := make([]GeoHit, 0, len(hits))
@@ -118,7 +138,7 @@ func (e *Engine) match(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 		}
 		vols, err := loadVolunteers(ctx, r, fresh)
 		if err != nil {
-			return nil, E(op, err)
+			return nil, err
 		}
 		for _, h := range fresh {
 			v := vols[h.VolunteerID]
