@@ -1,0 +1,284 @@
+package dispatch
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// VolunteerCSVColumns is the header layout of a volunteers file, as centres
+// keep them in a spreadsheet. Only name and phone are required; columns may
+// come in any order, header names in any case. Values:
+//
+//	name       the volunteer's name
+//	phone      any form the phone normaliser accepts (+7 701 234 56 78, 87012345678)
+//	languages  kk, ru, en separated by spaces, commas, semicolons or |; empty: ru
+//	skills     wheelchair, sign_language, car, medical, separated the same way
+//	lat, lon   decimal degrees (a decimal comma is accepted); both or neither
+//	max_tasks  1 to 20; empty: 1
+//	available  true/false, yes/no, 1/0, да/нет, иә/жоқ; empty: true
+//
+// Fields are separated by "," or ";" (whichever the header uses), may be
+// quoted, and a UTF-8 byte order mark (Excel's) is ignored.
+var VolunteerCSVColumns = []string{"name", "phone", "languages", "skills", "lat", "lon", "max_tasks", "available"}
+
+// MaxImportRows bounds one import file.
+const MaxImportRows = 50000
+
+// ImportRow is a good row of an import file: its line and the volunteer.
+type ImportRow struct {
+	Line      int
+	Volunteer *Volunteer
+}
+
+// ImportError is one problem with one row: its line number in the file (the
+// header is line 1), the column, and a message for the person fixing it.
+type ImportError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// VolunteerImport is a parsed file: the good rows, and every problem of the
+// bad ones. A row with any problem is not in Rows.
+type VolunteerImport struct {
+	Rows   []ImportRow
+	Errors []ImportError
+}
+
+// BadLines counts the rows that have at least one error.
+func (im *VolunteerImport) BadLines() int {
+	n, last := 0, -1
+	for _, e := range im.Errors {
+		if e.Line != last {
+			n++
+			last = e.Line
+		}
+	}
+	return n
+}
+
+// AddError records a problem found later (a phone already in the database)
+// and drops that line's row from Rows.
+func (im *VolunteerImport) AddError(line int, field, msg string) {
+	im.Errors = append(im.Errors, ImportError{Line: line, Field: field, Message: msg})
+	for i, r := range im.Rows {
+		if r.Line == line {
+			im.Rows = append(im.Rows[:i], im.Rows[i+1:]...)
+			break
+		}
+	}
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// ParseVolunteerCSV reads a volunteers file (see VolunteerCSVColumns).
+// Problems with rows are reported in the result, each with its line; the
+// error is for the file as a whole (not CSV, no name or phone column, too
+// many rows). phones normalises numbers; nil accepts only E.164.
+func ParseVolunteerCSV(r io.Reader, phones Phones) (*VolunteerImport, error) {
+	const op = "dispatch.ParseVolunteerCSV"
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	first, err := br.Peek(br.Size())
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, E(op, err)
+	}
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		cr.Comma = ';'
+	}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, E(op, Errorf(EINVALID, "the file is empty: it needs a header line with at least name and phone"))
+	} else if err != nil {
+		return nil, E(op, Errorf(EINVALID, "the header line is not valid CSV: %v", err))
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		known := false
+		for _, c := range VolunteerCSVColumns {
+			known = known || h == c
+		}
+		if !known {
+			return nil, E(op, Errorf(EINVALID, "unknown column %q in the header; the columns are %s", h, strings.Join(VolunteerCSVColumns, ", ")))
+		}
+		if _, dup := col[h]; dup {
+			return nil, E(op, Errorf(EINVALID, "column %q appears twice in the header", h))
+		}
+		col[h] = i
+	}
+	for _, req := range []string{"name", "phone"} {
+		if _, ok := col[req]; !ok {
+			return nil, E(op, Errorf(EINVALID, "the header has no %q column; the columns are %s", req, strings.Join(VolunteerCSVColumns, ", ")))
+		}
+	}
+
+	im := &VolunteerImport{}
+	seen := map[string]int{} // phone → first line
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if n >= MaxImportRows {
+			return nil, E(op, Errorf(ETOOLARGE, "the file has more than %d rows; split it", MaxImportRows))
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			im.Errors = append(im.Errors, ImportError{Line: pe.StartLine, Message: "not valid CSV: " + pe.Err.Error()})
+			continue
+		} else if err != nil {
+			return nil, E(op, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(header) {
+			im.Errors = append(im.Errors, ImportError{Line: line, Message: fmt.Sprintf("the row has %d fields, the header %d", len(rec), len(header))})
+			continue
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		v, errs := parseVolunteerRow(get, phones)
+		if v != nil {
+			if first, dup := seen[v.Phone]; dup {
+				errs = append(errs, ImportError{Field: "phone", Message: fmt.Sprintf("the same phone is on line %d", first)})
+			} else {
+				seen[v.Phone] = line
+			}
+		}
+		if len(errs) > 0 {
+			for _, e := range errs {
+				e.Line = line
+				im.Errors = append(im.Errors, e)
+			}
+			continue
+		}
+		im.Rows = append(im.Rows, ImportRow{Line: line, Volunteer: v})
+	}
+	return im, nil
+}
+
+// parseVolunteerRow checks every field and reports all problems at once, so
+// that one pass over the file fixes it. The volunteer is returned whenever
+// the phone is good, for the duplicate check.
+func parseVolunteerRow(get func(string) string, phones Phones) (*Volunteer, []ImportError) {
+	var errs []ImportError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, ImportError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	v := &Volunteer{Name: get("name"), Available: true, MaxTasks: 1, Languages: []Lang{LangRU}}
+	switch {
+	case v.Name == "":
+		bad("name", "the name is empty")
+	case len([]rune(v.Name)) > 200:
+		bad("name", "the name is longer than 200 characters")
+	}
+	raw := get("phone")
+	phoneOK := false
+	switch {
+	case raw == "":
+		bad("phone", "the phone is empty")
+	case phones != nil:
+		p, err := phones.Normalize(raw)
+		if err != nil {
+			bad("phone", "%q is not a phone number: %s", raw, ErrorMessage(err))
+		} else {
+			v.Phone, phoneOK = p, true
+		}
+	default:
+		p := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' || r == '(' || r == ')' {
+				return -1
+			}
+			return r
+		}, raw)
+		if !e164.MatchString(p) {
+			bad("phone", "%q is not an international number like +77012345678", raw)
+		} else {
+			v.Phone, phoneOK = p, true
+		}
+	}
+	if s := get("languages"); s != "" {
+		v.Languages = nil
+		for _, w := range splitList(s) {
+			l, err := ParseLang(w)
+			if err != nil {
+				bad("languages", "%q is not one of kk, ru, en", w)
+				continue
+			}
+			v.Languages = append(v.Languages, l)
+		}
+	}
+	for _, w := range splitList(get("skills")) {
+		s := Skill(strings.ToLower(w))
+		if !s.Valid() {
+			bad("skills", "%q is not a known skill (wheelchair, sign_language, car, medical)", w)
+			continue
+		}
+		v.Skills = append(v.Skills, s)
+	}
+	lat, lon := get("lat"), get("lon")
+	if lat != "" || lon != "" {
+		la, err1 := strconv.ParseFloat(strings.Replace(lat, ",", ".", 1), 64)
+		lo, err2 := strconv.ParseFloat(strings.Replace(lon, ",", ".", 1), 64)
+		switch {
+		case lat == "" || lon == "":
+			bad("lat", "give both lat and lon, or neither")
+		case err1 != nil:
+			bad("lat", "%q is not a number", lat)
+		case err2 != nil:
+			bad("lon", "%q is not a number", lon)
+		default:
+			loc := Location{Lat: la, Lon: lo}
+			if err := loc.Validate(); err != nil {
+				bad("lat", "%s", ErrorMessage(err))
+			} else {
+				v.Location = &loc
+			}
+		}
+	}
+	if s := get("max_tasks"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 20 {
+			bad("max_tasks", "%q is not a whole number from 1 to 20", s)
+		} else {
+			v.MaxTasks = n
+		}
+	}
+	if s := get("available"); s != "" {
+		switch strings.ToLower(s) {
+		case "true", "yes", "y", "1", "да", "иә", "ия":
+			v.Available = true
+		case "false", "no", "n", "0", "нет", "жоқ":
+			v.Available = false
+		default:
+			bad("available", "%q is not yes or no", s)
+		}
+	}
+	if !phoneOK {
+		return nil, errs
+	}
+	return v, errs
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' || r == ' ' || r == '/' })
+}
