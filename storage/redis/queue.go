@@ -17,11 +17,11 @@ const (
 	// DefaultLease is how long a claimed ticket stays with its engine before
 	// RequeueExpired hands it to another.
 	DefaultLease = time.Minute
-	// maxBlock bounds one BLPOP: go-redis does not interrupt a blocking read
-	// when its context is cancelled, so a shorter block is what lets Claim
-	// return within this long after shutdown begins. A Push still wakes a
-	// blocked claimer at once.
-	maxBlock = time.Second
+	// defaultMaxBlock bounds one BLPOP: go-redis does not interrupt a
+	// blocking read when its context is cancelled, so a shorter block is what
+	// lets Claim return within this long after shutdown begins. A Push still
+	// wakes a blocked claimer at once.
+	defaultMaxBlock = time.Second
 	// wakeCap bounds the wake list (see pushScript).
 	wakeCap = 64
 	// requeueBatch bounds the work of one RequeueExpired script call.
@@ -33,9 +33,13 @@ const (
 // tokens, and a wake list that blocked claimers wait on. Any number of
 // processes share one Queue through Redis.
 type Queue struct {
-	c     *Client
-	lease time.Duration
-	now   func() time.Time
+	c        *Client
+	lease    time.Duration
+	maxBlock time.Duration
+	now      func() time.Time
+	// beforeBlock, when set (by tests), runs when Claim found nothing due
+	// and is about to block.
+	beforeBlock func()
 }
 
 var _ dispatch.Queue = (*Queue)(nil)
@@ -46,7 +50,7 @@ func NewQueue(c *Client, lease time.Duration) *Queue {
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	return &Queue{c: c, lease: lease, now: time.Now}
+	return &Queue{c: c, lease: lease, maxBlock: defaultMaxBlock, now: time.Now}
 }
 
 // Push schedules ticket id for due; see pushScript for a ticket that is
@@ -101,18 +105,35 @@ func (q *Queue) Claim(ctx context.Context, wait time.Duration) (dispatch.Lease, 
 		if next, _ := res[1].(int64); next >= 0 && time.Duration(next)*time.Millisecond < block {
 			block = time.Duration(next) * time.Millisecond
 		}
-		block = max(min(block, maxBlock), time.Millisecond)
-		// BLPOP's timeout in seconds with a fraction: go-redis's BLPop rounds
-		// to whole seconds, too coarse for a ticket due in 300ms.
-		secs := strconv.FormatFloat(block.Seconds(), 'f', 3, 64)
-		err = q.c.rdb.Do(ctx, "BLPOP", q.c.queueWakeKey(), secs).Err()
-		if err != nil && !errors.Is(err, goredis.Nil) {
+		if q.beforeBlock != nil {
+			q.beforeBlock()
+		}
+		if err := q.block(ctx, max(min(block, q.maxBlock), time.Millisecond)); err != nil {
 			return dispatch.Lease{}, fail(op, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return dispatch.Lease{}, dispatch.E(op, err)
 		}
 	}
+}
+
+// block waits on the wake list for up to d.
+func (q *Queue) block(ctx context.Context, d time.Duration) error {
+	var err error
+	if d >= time.Second {
+		// BLPop stretches the read timeout to cover the block.
+		err = q.c.rdb.BLPop(ctx, d.Truncate(time.Second), q.c.queueWakeKey()).Err()
+	} else {
+		// go-redis's BLPop rounds to whole seconds, too coarse for a ticket
+		// due in 300ms; Redis takes a fraction, and a block under a second
+		// is within the default read timeout.
+		secs := strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+		err = q.c.rdb.Do(ctx, "BLPOP", q.c.queueWakeKey(), secs).Err()
+	}
+	if errors.Is(err, goredis.Nil) {
+		return nil
+	}
+	return err
 }
 
 // Ack ends a lease. A lease that is no longer the caller's (it ran out and was
