@@ -32,7 +32,7 @@ func (e *Engine) OnMyWay(ctx context.Context, volunteerID, ticketID int64, note 
 func (e *Engine) Done(ctx context.Context, volunteerID, ticketID int64, note string) error {
 	const op = "dispatch.Engine.Done"
 	return E(op, e.volunteerTask(ctx, volunteerID, ticketID, StatusCompleted, func(r Repo, fx *engineFx, t *Ticket, v *Volunteer, c *Client, ev *TicketEvent) error {
-		now := e.opts.Now()
+		now := e.now()
 		due := now.Add(e.opts.ConfirmWindow)
 		t.CompletedAt, t.DueAt = &now, &due
 		fx.push(t, due)
@@ -122,7 +122,7 @@ func (e *Engine) Assign(ctx context.Context, ticketID, volunteerID int64, actor 
 		if v.OptedOut {
 			return Errorf(EUNPROCESSABLE, "volunteer %d has opted out of messages", v.ID)
 		}
-		return e.assign(ctx, r, fx, t, v, nil, actor, ChannelConsole, reason, e.opts.Now())
+		return e.assign(ctx, r, fx, t, v, nil, actor, ChannelConsole, reason, e.now())
 	})
 }
 
@@ -160,7 +160,7 @@ func (e *Engine) requeue(ctx context.Context, r Repo, fx *engineFx, t *Ticket, a
 	if err != nil {
 		return err
 	}
-	now := e.opts.Now()
+	now := e.now()
 	if err := e.release(ctx, r, fx, t, template, ev.ID, now); err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (e *Engine) Cancel(ctx context.Context, ticketID int64, actor Actor, reason
 		if err != nil {
 			return err
 		}
-		now := e.opts.Now()
+		now := e.now()
 		if err := e.release(ctx, r, fx, t, "volunteer.taken", ev.ID, now); err != nil {
 			return err
 		}
@@ -278,7 +278,7 @@ func (e *Engine) Edit(ctx context.Context, ticketID int64, actor Actor, ed Ticke
 		if ed.Urgency != nil {
 			t.Urgency, changed["urgency"] = *ed.Urgency, *ed.Urgency
 			if t.Status == StatusQueued || t.Status == StatusOffered {
-				fx.push(t, e.opts.Now())
+				fx.push(t, e.now())
 			}
 		}
 		if len(changed) == 0 {
@@ -334,7 +334,7 @@ func (e *Engine) Suggest(ctx context.Context, ticketID int64) ([]Candidate, erro
 	if err != nil {
 		return nil, E(op, err)
 	}
-	res, err := e.match(ctx, e.store, t, e.opts.Now())
+	res, err := e.match(ctx, e.store, t, e.now())
 	if err != nil {
 		return nil, E(op, err)
 	}

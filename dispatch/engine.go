@@ -165,7 +165,7 @@ func (e *Engine) Handle(ctx context.Context, ticketID int64) error {
 		} else if err != nil {
 			return err
 		}
-		now := e.opts.Now()
+		now := e.now()
 		switch t.Status {
 		case StatusQueued:
 			return e.nextWave(ctx, r, fx, t, now)
@@ -224,6 +224,10 @@ func (e *Engine) clearDue(ctx context.Context, r Repo, t *Ticket) error {
 	t.DueAt = nil
 	return r.UpdateTicket(ctx, t)
 }
+
+// now is the engine's clock at PostgreSQL's precision, so that a time
+// written and read back compares equal to the one computed.
+func (e *Engine) now() time.Time { return e.opts.Now().Truncate(time.Microsecond) }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
 	tm := time.NewTimer(d)
@@ -353,7 +357,7 @@ func (e *Engine) message(ctx context.Context, r Repo, key, to string, lang Lang,
 	}
 	id := t.ID
 	return r.Enqueue(ctx, &Notification{Key: key, TicketID: &id, To: to, Body: body, Template: template,
-		Lang: lang, Status: NotifyQueued, NextAt: e.opts.Now()})
+		Lang: lang, Status: NotifyQueued})
 }
 
 // volunteerLang is the language to write to v in: the ticket's when v reads

@@ -153,7 +153,7 @@ func (e *Engine) escalate(ctx context.Context, r Repo, fx *engineFx, t *Ticket, 
 	if _, err := fx.transition(ctx, r, t, StatusEscalated, actor, ch, reason); err != nil {
 		return err
 	}
-	if err := e.closeOffers(ctx, r, fx, t, offers, OfferWithdrawn, "volunteer.expired", e.opts.Now()); err != nil {
+	if err := e.closeOffers(ctx, r, fx, t, offers, OfferWithdrawn, "volunteer.expired", e.now()); err != nil {
 		return err
 	}
 	t.Reason, t.DueAt = reason, nil
@@ -232,7 +232,7 @@ func (e *Engine) Accept(ctx context.Context, volunteerID, ticketID int64, note s
 		if t.Status != StatusOffered {
 			return Errorf(ECONFLICT, "ticket %s is no longer open for offers", t.Code)
 		}
-		now := e.opts.Now()
+		now := e.now()
 		o, err := pendingOffer(ctx, r, t, volunteerID)
 		if err != nil {
 			return err
@@ -290,6 +290,11 @@ func (e *Engine) assign(ctx context.Context, r Repo, fx *engineFx, t *Ticket, v 
 		}
 	}
 	if o != nil {
+		for _, x := range offers {
+			if x.ID == o.ID {
+				x.Status = OfferAccepted // not to be withdrawn below
+			}
+		}
 		o.Status, o.AnsweredAt = OfferAccepted, &now
 		if err := r.UpdateOffer(ctx, o); err != nil {
 			return err
@@ -344,7 +349,7 @@ func (e *Engine) Decline(ctx context.Context, volunteerID, ticketID int64, note 
 		if err != nil {
 			return err
 		}
-		now := e.opts.Now()
+		now := e.now()
 		o.Status, o.AnsweredAt = OfferDeclined, &now
 		if err := r.UpdateOffer(ctx, o); err != nil {
 			return err
