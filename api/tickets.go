@@ -89,8 +89,12 @@ func (a *API) intakeRequest(c echo.Context, in ticketIn, ch dispatch.Channel) (d
 	return r, nil
 }
 
-func (a *API) createTicket(c echo.Context) error  { return a.submit(c, "api.createTicket", dispatch.ChannelAPI) }
-func (a *API) createRequest(c echo.Context) error { return a.submit(c, "api.createRequest", dispatch.ChannelWeb) }
+func (a *API) createTicket(c echo.Context) error {
+	return a.submit(c, "api.createTicket", dispatch.ChannelAPI)
+}
+func (a *API) createRequest(c echo.Context) error {
+	return a.submit(c, "api.createRequest", dispatch.ChannelWeb)
+}
 
 // submit sends a request through intake, the one path every channel takes.
 // A retry with the same Idempotency-Key gets the same ticket back, marked
