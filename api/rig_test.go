@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -203,3 +204,5 @@ func wantError(t *testing.T, r response, status int, code string, mention ...str
 		}
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
