@@ -1,0 +1,405 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// QueueMessage renders template in lang and adds it to the outbox in repo's
+// transaction, so that the message exists exactly when the change that
+// caused it does. key is the idempotency key ("offer:42"): queueing the same
+// key twice keeps the first message.
+func QueueMessage(ctx context.Context, repo Repo, msgs Messages, key, to string, lang Lang, ticketID *int64, template string, data map[string]any) error {
+	const op = "dispatch.QueueMessage"
+	if to == "" {
+		return E(op, Errorf(EINVALID, "message %s has no recipient", key))
+	}
+	body, err := msgs.Render(template, lang, data)
+	if err != nil {
+		return E(op, err)
+	}
+	return E(op, repo.Enqueue(ctx, &Notification{Key: key, TicketID: ticketID, To: to, Body: body,
+		Template: template, Lang: lang, Status: NotifyQueued}))
+}
+
+// InstantSender is a Sender whose messages arrive the moment they are sent
+// (the simulator, whose phones read the database): the outbox marks its
+// messages delivered rather than waiting for a status callback.
+type InstantSender interface {
+	Sender
+	Instant() bool
+}
+
+// alwaysSent are the templates that reach a recipient who opted out: the
+// confirmation of the STOP itself.
+var alwaysSent = map[string]bool{"volunteer.stopped": true, "client.stopped": true}
+
+// OutboxOptions tune the senders. Zero values take the defaults.
+type OutboxOptions struct {
+	Workers int // sender loops in this process (2)
+	Batch   int // messages a loop claims at once (10)
+	// Lease is how long a claimed message is this process's; after it, a
+	// sender elsewhere takes it over (as from a crashed one). Longer than
+	// SendTimeout (1m).
+	Lease       time.Duration
+	SendTimeout time.Duration // one provider call (20s)
+	// Tick is the longest a sender sleeps without a wake: the safety net
+	// for a lost wake and for retries coming due (5s).
+	Tick        time.Duration
+	MaxAttempts int           // temporary failures before giving up (10)
+	MinBackoff  time.Duration // first retry delay (2s)
+	MaxBackoff  time.Duration // longest retry delay (15m)
+	// Bus, when set, carries delivery failures to live consoles.
+	Bus    EventBus
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+func (o *OutboxOptions) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Workers, 2)
+	def(&o.Batch, 10)
+	def(&o.MaxAttempts, 10)
+	defd(&o.SendTimeout, 20*time.Second)
+	defd(&o.Lease, time.Minute)
+	if o.Lease <= o.SendTimeout {
+		o.Lease = o.SendTimeout + 10*time.Second
+	}
+	defd(&o.Tick, 5*time.Second)
+	defd(&o.MinBackoff, 2*time.Second)
+	defd(&o.MaxBackoff, 15*time.Minute)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Outbox sends the notifications table: any number of Outboxes, on any
+// number of processes, share it, each message leased to one at a time.
+type Outbox struct {
+	store  Store
+	sender Sender
+	waker  Waker
+	opts   OutboxOptions
+}
+
+var _ StatusRecorder = (*Outbox)(nil)
+
+// NewOutbox returns an outbox sending through sender; waker (may be nil:
+// polling every Tick) wakes it when messages are queued anywhere.
+func NewOutbox(store Store, sender Sender, waker Waker, opts OutboxOptions) *Outbox {
+	opts.defaults()
+	return &Outbox{store: store, sender: sender, waker: waker, opts: opts}
+}
+
+// Run sends until ctx ends, then returns once the messages in hand are
+// sent (or given back to the queue) and recorded.
+func (o *Outbox) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i := 0; i < o.opts.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.loop(ctx)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (o *Outbox) loop(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := o.SendDue(ctx)
+		if err != nil {
+			o.opts.Logger.Error("outbox: claim", "err", err)
+		}
+		if n == o.opts.Batch && err == nil {
+			continue // there may be more
+		}
+		o.wait(ctx)
+	}
+}
+
+func (o *Outbox) wait(ctx context.Context) {
+	if o.waker != nil {
+		_ = o.waker.Wait(ctx, o.opts.Tick)
+		return
+	}
+	t := time.NewTimer(o.opts.Tick)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// SendDue claims one batch of due messages and sends them, returning how
+// many it claimed. When ctx ends the messages not yet tried go back to the
+// queue at once rather than waiting for their lease to run out.
+func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	const op = "dispatch.Outbox.SendDue"
+	batch, err := o.store.ClaimNotifications(ctx, o.opts.Batch, o.opts.Lease)
+	if err != nil {
+		return 0, E(op, err)
+	}
+	// Work in hand is finished even when ctx ends: a message half sent and
+	// not recorded is what makes duplicates.
+	work := context.WithoutCancel(ctx)
+	for i, n := range batch {
+		if ctx.Err() != nil {
+			o.giveBack(work, batch[i:])
+			break
+		}
+		if err := o.deliver(work, n); err != nil {
+			// The row stays leased and is taken over later.
+			o.opts.Logger.Error("outbox: record", "id", n.ID, "to", MaskPhone(n.To), "err", err)
+		}
+	}
+	return len(batch), nil
+}
+
+func (o *Outbox) giveBack(ctx context.Context, ns []*Notification) {
+	for _, n := range ns {
+		n.Status, n.Attempts, n.NextAt = NotifyQueued, n.Attempts-1, o.opts.Now()
+		if err := o.store.UpdateNotification(ctx, n); err != nil {
+			o.opts.Logger.Warn("outbox: give back", "id", n.ID, "err", err)
+		}
+	}
+}
+
+// deliver sends one claimed message and records the outcome.
+func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
+	const op = "dispatch.Outbox.deliver"
+	if !alwaysSent[n.Template] {
+		out, err := o.optedOut(ctx, n.To)
+		if err != nil {
+			return E(op, err)
+		}
+		if out {
+			n.Status, n.Error = NotifySuppressed, "the recipient texted STOP"
+			return E(op, o.store.UpdateNotification(ctx, n))
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, o.opts.SendTimeout)
+	defer cancel()
+	// A message tried before without a provider id may have reached the
+	// provider just before a crash or a lost answer: ask first. A refusal
+	// for the rate limit is a definite "not sent".
+	if n.Attempts > 1 && n.ProviderSID == "" && !strings.HasPrefix(n.Error, ERATELIMIT+":") {
+		sid, err := o.sender.Lookup(sctx, n)
+		switch {
+		case err == nil:
+			return E(op, o.sent(ctx, n, sid))
+		case !IsCode(err, ENOTFOUND):
+			return E(op, o.failed(ctx, n, err))
+		}
+	}
+	sid, err := o.sender.Send(sctx, n)
+	if err != nil {
+		return E(op, o.failed(ctx, n, err))
+	}
+	return E(op, o.sent(ctx, n, sid))
+}
+
+func (o *Outbox) optedOut(ctx context.Context, phone string) (bool, error) {
+	if v, err := o.store.VolunteerByPhone(ctx, phone); err == nil && v.OptedOut {
+		return true, nil
+	} else if err != nil && !IsCode(err, ENOTFOUND) {
+		return false, err
+	}
+	c, err := o.store.ClientByPhone(ctx, phone)
+	if IsCode(err, ENOTFOUND) {
+		return false, nil
+	}
+	return err == nil && c.OptedOut, err
+}
+
+func (o *Outbox) sent(ctx context.Context, n *Notification, sid string) error {
+	now := o.opts.Now()
+	n.Status, n.ProviderSID, n.SentAt, n.Error = NotifySent, sid, &now, ""
+	if is, ok := o.sender.(InstantSender); ok && is.Instant() {
+		n.Status = NotifyDelivered
+	}
+	return o.store.UpdateNotification(ctx, n)
+}
+
+// failed retries a temporary failure later, with exponential backoff and
+// jitter so that senders do not hammer a provider in step, and records a
+// permanent one on the message's ticket.
+func (o *Outbox) failed(ctx context.Context, n *Notification, cause error) error {
+	code := ErrorCode(cause)
+	n.Error = code + ": " + ErrorMessage(cause)
+	temporary := code == EUNAVAILABLE || code == ERATELIMIT
+	if temporary && n.Attempts < o.opts.MaxAttempts {
+		n.Status, n.NextAt = NotifyQueued, o.opts.Now().Add(o.backoff(n.Attempts))
+		return o.store.UpdateNotification(ctx, n)
+	}
+	if temporary {
+		n.Error = fmt.Sprintf("gave up after %d attempts: %s", n.Attempts, n.Error)
+	}
+	n.Status = NotifyFailed
+	return o.finalFailure(ctx, n)
+}
+
+func (o *Outbox) backoff(attempts int) time.Duration {
+	d := o.opts.MinBackoff
+	for i := 1; i < attempts && d < o.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, o.opts.MaxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+// finalFailure writes n, failed for good, and the ticket event that shows
+// dispatchers the person was not reached, together.
+func (o *Outbox) finalFailure(ctx context.Context, n *Notification) error {
+	var ev *TicketEvent
+	err := o.store.InTx(ctx, func(r Repo) error {
+		if err := r.UpdateNotification(ctx, n); err != nil {
+			return err
+		}
+		if n.TicketID == nil {
+			return nil
+		}
+		data, _ := json.Marshal(map[string]any{"notification_id": n.ID, "template": n.Template,
+			"to": MaskPhone(n.To), "status": n.Status, "error": n.Error})
+		ev = &TicketEvent{TicketID: *n.TicketID, Kind: EventDelivery, Actor: string(ActorSystem), Channel: ChannelSMS,
+			Reason: fmt.Sprintf("message %s to %s %s: %s", n.Template, MaskPhone(n.To), n.Status, n.Error), Data: string(data)}
+		return r.AddEvent(ctx, ev)
+	})
+	if err == nil && ev != nil && o.opts.Bus != nil {
+		if perr := o.opts.Bus.Publish(ctx, Event{ID: ev.ID, TicketID: ev.TicketID, Kind: ev.Kind}); perr != nil {
+			o.opts.Logger.Warn("outbox: publish", "ticket", ev.TicketID, "err", perr)
+		}
+	}
+	return err
+}
+
+// statusRank orders the states a message moves through, so that a late
+// callback ("sent" after "delivered") never moves it back.
+var statusRank = map[NotificationStatus]int{NotifyQueued: 0, NotifySending: 1, NotifySent: 2,
+	NotifyDelivered: 3, NotifyUndelivered: 3, NotifyFailed: 3, NotifySuppressed: 3}
+
+// RecordStatus records a delivery status callback. Undelivered and failed
+// are final and appear on the message's ticket.
+func (o *Outbox) RecordStatus(ctx context.Context, sid, status, errorCode string) error {
+	const op = "dispatch.Outbox.RecordStatus"
+	var st NotificationStatus
+	switch status {
+	case "accepted", "scheduled", "queued", "sending":
+		return nil // steps before the carrier: nothing to record
+	case "sent":
+		st = NotifySent
+	case "delivered", "read":
+		st = NotifyDelivered
+	case "undelivered":
+		st = NotifyUndelivered
+	case "failed", "canceled":
+		st = NotifyFailed
+	default:
+		return E(op, Errorf(EINVALID, "message status %q is not one Twilio sends", status))
+	}
+	n, err := o.store.NotificationBySID(ctx, sid)
+	if err != nil {
+		return E(op, err)
+	}
+	if n.Status == st || statusRank[st] < statusRank[n.Status] {
+		return nil // a retried or late callback
+	}
+	n.Status = st
+	if st == NotifyUndelivered || st == NotifyFailed {
+		n.Error = "carrier: " + status
+		if errorCode != "" {
+			n.Error = fmt.Sprintf("carrier error %s: %s", errorCode, TwilioErrorText(errorCode))
+		}
+		return E(op, o.finalFailure(ctx, n))
+	}
+	return E(op, o.store.UpdateNotification(ctx, n))
+}
+
+// TwilioErrorText explains the Twilio error codes a dispatcher is likely to
+// see on a ticket.
+func TwilioErrorText(code string) string {
+	switch code {
+	case "21211", "21614":
+		return "not a valid mobile number"
+	case "21610":
+		return "the recipient has unsubscribed (STOP)"
+	case "21408", "21612":
+		return "cannot send to this number or region"
+	case "30003":
+		return "the phone is off or unreachable"
+	case "30004":
+		return "the message was blocked"
+	case "30005":
+		return "unknown number, or no longer in service"
+	case "30006":
+		return "a landline or unreachable carrier"
+	case "30007":
+		return "filtered by the carrier"
+	case "30008":
+		return "unknown delivery error"
+	}
+	return "see Twilio's error reference"
+}
+
+// WakeSenders wraps store so that every transaction that queued a message
+// wakes the outbox senders after it commits: messages leave at once, on any
+// process, instead of at the senders' next tick. Give the wrapped store to
+// everything that queues messages (engine, intake, conversation, console).
+func WakeSenders(store Store, waker Waker) Store {
+	return &wakingStore{Store: store, waker: waker}
+}
+
+type wakingStore struct {
+	Store
+	waker Waker
+}
+
+type wakingRepo struct {
+	Repo
+	queued *bool
+}
+
+func (r wakingRepo) Enqueue(ctx context.Context, n *Notification) error {
+	err := r.Repo.Enqueue(ctx, n)
+	if err == nil {
+		*r.queued = true
+	}
+	return err
+}
+
+func (s *wakingStore) InTx(ctx context.Context, fn func(Repo) error) error {
+	queued := false
+	err := s.Store.InTx(ctx, func(r Repo) error { return fn(wakingRepo{Repo: r, queued: &queued}) })
+	if err == nil && queued {
+		// A lost wake only delays the message to the senders' tick.
+		_ = s.waker.Wake(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+func (s *wakingStore) Enqueue(ctx context.Context, n *Notification) error {
+	err := s.Store.Enqueue(ctx, n)
+	if err == nil {
+		_ = s.waker.Wake(context.WithoutCancel(ctx))
+	}
+	return err
+}
