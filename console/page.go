@@ -241,6 +241,7 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return fmt.Sprintf("%.6f", l.Lon)
 		},
+		"add": func(a, b int) int { return a + b },
 		"km":  func(m float64) string { return fmt.Sprintf("%.1f", m/1000) },
 		"num": func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"row": func(p *Page, t *dispatch.Ticket) row { return row{P: p, T: t} },

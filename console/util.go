@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/url"
+	"sort"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -19,4 +20,10 @@ func idParam(ec echo.Context, name string) (int64, error) {
 		return 0, dispatch.Errorf(dispatch.ENOTFOUND, "no such %s: %q", name, ec.Param(name))
 	}
 	return id, nil
+}
+
+// sortErrors orders an import report by line, keeping each line's fields
+// in the order they were found.
+func sortErrors(es []dispatch.ImportError) {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
 }
