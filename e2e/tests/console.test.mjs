@@ -1,0 +1,166 @@
+// The dispatcher's console in a real browser (issue 6): log in, watch a
+// ticket made by a signed SMS webhook appear in the live queue without a
+// reload, open it, assign it; screenshots; no axe-core violations on every
+// console page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, openContext, login, axe, describeViolations, screenshot, postSMS, randomPhone,
+} from './lib.mjs';
+
+let browser;
+let page;
+const state = {}; // what one step leaves for the next: the ticket's id and code
+
+before(async () => {
+  browser = await openContext();
+  page = await browser.context.newPage();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function assertNoViolations(name) {
+  const v = await axe(page);
+  assert.equal(v.length, 0, `${name}: ${v.length} axe-core violation(s):\n${describeViolations(v)}`);
+}
+
+test('the login page has no accessibility violations', async () => {
+  for (const lang of ['kk', 'ru', 'en']) {
+    await page.goto(`${BASE()}/console/login?lang=${lang}`);
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
+    await assertNoViolations(`login page (${lang})`);
+  }
+});
+
+test('a wrong password is refused', async () => {
+  await page.goto(`${BASE()}/console/login?lang=en`);
+  await page.locator('input[name="name"]').fill('e2e');
+  await page.locator('input[name="password"]').fill('not-the-password');
+  await page.locator('form#login button[type="submit"]').click();
+  await page.waitForLoadState();
+  assert.match(new URL(page.url()).pathname, /^\/console\/login/);
+  await page.locator('[role="alert"]').waitFor();
+});
+
+test('a dispatcher logs in and sees the live queue', async () => {
+  await login(page, 'en');
+  assert.equal(new URL(page.url()).pathname, '/console');
+  await page.locator('table#queue').waitFor();
+  await screenshot(page, 'queue');
+  await assertNoViolations('queue');
+});
+
+test('a ticket made by a signed SMS appears in the live queue within one second, without a reload', async () => {
+  await page.goto(`${BASE()}/console?lang=en`);
+  const live = page.locator('#live-status');
+  const connected = await live.getAttribute('data-connected');
+  // The event stream must be open before the text is sent, or the test
+  // would measure the connection and not the update.
+  await page.waitForFunction((t) => document.getElementById('live-status')?.textContent.trim() === t, connected);
+  const before = new Set(await page.locator('table#queue tbody tr').evaluateAll((rows) => rows.map((r) => r.id)));
+  await page.evaluate(() => { window.__noReload = 'still the same document'; });
+
+  const body = `Нужна помощь с покупками, e2e ${Date.now()} <script>window.__xss=1</script> ' OR 1=1; --`;
+  const res = await postSMS(randomPhone(), body);
+  assert.equal(res.status, 200, `POST /twilio/sms answered ${res.status}: ${res.text}`);
+  const sent = Date.now();
+
+  const handle = await page.waitForFunction((known) => {
+    const row = [...document.querySelectorAll('table#queue tbody tr')].find((r) => r.id && !known.includes(r.id));
+    return row ? row.id : null;
+  }, [...before], { timeout: 1000, polling: 'raf' });
+  const rowId = await handle.jsonValue();
+  const latency = Date.now() - sent;
+  console.log(`# new ticket row ${rowId} appeared ${latency} ms after the webhook answered`);
+
+  assert.equal(await page.evaluate(() => window.__noReload), 'still the same document', 'the page was reloaded');
+  state.id = rowId.replace(/^ticket-/, '');
+  state.code = await page.locator(`#${rowId}`).getAttribute('data-code');
+  state.body = body;
+  assert.ok(state.code, 'the new row carries the ticket code');
+  await screenshot(page, 'queue-with-new-ticket');
+});
+
+test('the ticket page shows the text exactly, escaped, and has no accessibility violations', async () => {
+  assert.ok(state.id, 'needs the ticket of the previous test');
+  await page.locator(`#ticket-${state.id} a`).first().click();
+  await page.waitForURL(`**/console/tickets/${state.id}*`);
+  const description = await page.locator('#ticket-description').textContent();
+  assert.ok(description.includes(state.body), `description ${JSON.stringify(description)} lacks the text as sent`);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'a <script> in the text ran');
+  await screenshot(page, 'ticket');
+  await assertNoViolations('ticket page');
+});
+
+test('the dispatcher assigns the ticket to a volunteer', async () => {
+  assert.ok(state.id, 'needs the ticket of the previous test');
+  // A volunteer's number, from the volunteers list, in case the matcher has
+  // no suggestion for a ticket without a location.
+  await page.goto(`${BASE()}/console/volunteers?lang=en`);
+  await assertNoViolations('volunteers list');
+  await screenshot(page, 'volunteers');
+  const hrefs = await page.locator('a[href^="/console/volunteers/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const vid = hrefs.map((h) => (h.match(/^\/console\/volunteers\/(\d+)$/) || [])[1]).find(Boolean);
+  assert.ok(vid, `no volunteer link on the volunteers page: ${hrefs.slice(0, 5)}`);
+
+  await page.goto(`${BASE()}/console/tickets/${state.id}?lang=en`);
+  const form = page.locator(`form[action="/console/tickets/${state.id}/assign"]`);
+  if (await form.locator('input[name="volunteer_id"]').count() === 0) {
+    await form.locator('input[name="volunteer_other"]').fill(vid);
+  }
+  await form.locator('input[name="reason"]').fill('e2e assignment');
+  await Promise.all([page.waitForURL(/done=assign/), form.locator('button[type="submit"]').click()]);
+  await page.locator('#ticket-status .badge.assigned').waitFor();
+  await page.locator('[role="status"]').first().waitFor();
+  await screenshot(page, 'ticket-assigned');
+});
+
+test('the map draws tickets and volunteers offline, with a text alternative', async () => {
+  await page.goto(`${BASE()}/console/map?lang=en`);
+  const svg = page.locator('svg#map');
+  await svg.waitFor();
+  assert.equal(await svg.getAttribute('role'), 'img');
+  const points = await page.locator('svg#map circle.ticket, svg#map polygon.ticket, svg#map rect.vol').count();
+  assert.ok(points > 0, 'the map draws no point');
+  const rows = await page.locator('main table tbody tr').count();
+  assert.ok(rows > 0, 'the map has no table of its points');
+  await screenshot(page, 'map');
+  await assertNoViolations('map');
+});
+
+test('the reports page shows charts and tables, and exports CSV', async () => {
+  await page.goto(`${BASE()}/console/reports?lang=en`);
+  await page.locator('svg#chart-day').waitFor();
+  assert.ok(await page.locator('main table').count() >= 4);
+  await screenshot(page, 'reports');
+  await assertNoViolations('reports');
+  for (const lang of ['kk', 'ru']) {
+    await page.goto(`${BASE()}/console/reports?lang=${lang}`);
+    await assertNoViolations(`reports (${lang})`);
+  }
+  const href = await page.locator('a[href^="/console/reports.csv"]').getAttribute('href');
+  const res = await page.request.get(`${BASE()}${href}`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-type'], /^text\/csv/);
+  const text = (await res.text()).replace(/^\ufeff/, '');
+  assert.equal(text.split('\n')[0].trim(), 'section,key,value');
+  assert.match(text, /\nsummary,tickets,[1-9]\d*\r?\n/, 'the export counts no ticket');
+});
+
+test('the phone simulator sends a signed text and lists the service\'s messages', async () => {
+  const res = await page.goto(`${BASE()}/console/simulator?lang=en`);
+  assert.equal(res.status(), 200, 'the simulator page is missing (is the server in simulator mode?)');
+  await assertNoViolations('simulator');
+  await page.locator('#sms-from').fill(randomPhone());
+  await page.locator('#sms-body').fill('Help with shopping please (simulator)');
+  await Promise.all([page.waitForLoadState(), page.locator('form[action="/console/simulator/sms"] button[type="submit"]').click()]);
+  const status = await page.locator('section[aria-labelledby="sim-sms"] [role="status"]').textContent();
+  assert.match(status, /200/, `the webhook did not accept the simulator's signature: ${status}`);
+  await page.locator('#call-from').fill(randomPhone());
+  await Promise.all([page.waitForLoadState(), page.locator('button', { hasText: 'Start a new call' }).click()]);
+  assert.ok(await page.locator('ol.timeline li').count() > 0, 'the call played no prompt');
+  await screenshot(page, 'simulator');
+  await assertNoViolations('simulator with a call');
+});
