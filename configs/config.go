@@ -61,6 +61,7 @@ type Config struct {
 	SenderWorkers      int           `env:"SENDER_WORKERS"`
 	MatchAcrossCentres bool          `env:"MATCH_ACROSS_CENTRES"`
 
+	SecretKey              string        `env:"SECRET_KEY"`
 	SessionTTL             time.Duration `env:"SESSION_TTL"`
 	CookieSecure           bool          `env:"COOKIE_SECURE"`
 	LoginAttemptsPerMinute int           `env:"LOGIN_ATTEMPTS_PER_MINUTE"`
