@@ -314,23 +314,20 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 	return t, last, nil
 }
 
-// confirm queues the text that tells the client their ticket's code. A
-// template that cannot be rendered must not lose the ticket: it is logged
-// and the ticket is kept.
+// confirm queues the text that tells the client their ticket's code, in the
+// ticket's transaction. A template that cannot be rendered must not lose the
+// ticket: it is logged and the ticket is kept without the text.
 func (in *Intake) confirm(ctx context.Context, tx Repo, c *Client, t *Ticket, tmpl string) error {
 	if in.msgs == nil {
 		return nil
 	}
-	body, err := in.msgs.Render(tmpl, t.Lang, map[string]any{"code": t.Code, "name": c.Name})
-	if err != nil {
+	data := map[string]any{"code": t.Code, "name": c.Name}
+	if _, err := in.msgs.Render(tmpl, t.Lang, data); err != nil {
 		in.opts.Logger.Error("intake: confirmation text not rendered", "template", tmpl, "lang", t.Lang, "err", err)
 		return nil
 	}
 	id := t.ID
-	return tx.Enqueue(ctx, &Notification{
-		Key: "received:" + strconv.FormatInt(t.ID, 10), TicketID: &id, To: c.Phone, Body: body,
-		Template: tmpl, Lang: t.Lang, Status: NotifyQueued, NextAt: in.opts.Now(),
-	})
+	return QueueMessage(ctx, tx, in.msgs, "received:"+strconv.FormatInt(t.ID, 10), c.Phone, t.Lang, &id, tmpl, data)
 }
 
 // handOff gives a committed ticket to the engine. It runs on a context that
@@ -354,86 +351,4 @@ func (in *Intake) handOff(ctx context.Context, t *Ticket, eventID int64) {
 			in.opts.Logger.Warn("intake: event not published", "ticket", t.ID, "err", err)
 		}
 	}
-}
-
-// join adds a text to the sender's open text ticket when it came within the
-// join window of that ticket's last change, so that a person who writes in
-// several messages gets one ticket. It returns nil, nil when there is no
-// such ticket.
-func (in *Intake) join(ctx context.Context, c *Client, r IntakeRequest) (*IntakeResult, error) {
-	open, _, err := in.store.Tickets(ctx, TicketFilter{ClientID: &c.ID, Open: true, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	var target *Ticket
-	since := in.opts.Now().Add(-in.opts.SMSJoinWindow)
-	for _, t := range open {
-		if t.Channel == ChannelSMS && t.UpdatedAt.After(since) && (target == nil || t.UpdatedAt.After(target.UpdatedAt)) {
-			target = t
-		}
-	}
-	if target == nil {
-		return nil, nil
-	}
-	var joined *Ticket
-	var eventID int64
-	err = in.store.InTx(ctx, func(tx Repo) error {
-		t, err := tx.TicketForUpdate(ctx, target.ID)
-		if err != nil {
-			return err
-		}
-		if !t.Open() {
-			return nil // closed meanwhile: a new ticket it is
-		}
-		events, err := tx.Events(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		for _, e := range events {
-			if r.SourceID != "" && e.Kind == EventMessage && eventSource(e.Data) == r.SourceID {
-				joined = t // a retry of a text joined already
-				return nil
-			}
-		}
-		if r.Description != "" {
-			if t.Description != "" {
-				t.Description += "\n"
-			}
-			t.Description += r.Description
-			if utf8.RuneCountInString(t.Description) > maxDescription {
-				t.Description = string([]rune(t.Description)[:maxDescription])
-			}
-		}
-		if err := tx.UpdateTicket(ctx, t); err != nil {
-			return err
-		}
-		data, _ := json.Marshal(map[string]string{"source_id": r.SourceID, "text": r.Description})
-		e := &TicketEvent{TicketID: t.ID, Kind: EventMessage, Actor: string(r.Actor), Channel: r.Channel,
-			Reason: "joined", Data: string(data)}
-		if err := tx.AddEvent(ctx, e); err != nil {
-			return err
-		}
-		joined, eventID = t, e.ID
-		return nil
-	})
-	if err != nil || joined == nil {
-		return nil, err
-	}
-	if eventID != 0 && in.bus != nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := in.bus.Publish(ctx, Event{ID: eventID, TicketID: joined.ID, Kind: "ticket.message", Status: joined.Status}); err != nil {
-			in.opts.Logger.Warn("intake: event not published", "ticket", joined.ID, "err", err)
-		}
-	}
-	return &IntakeResult{Ticket: joined, Client: c, Existing: true}, nil
-}
-
-// eventSource is the source_id a joined text's event recorded.
-func eventSource(data string) string {
-	var d struct {
-		SourceID string `json:"source_id"`
-	}
-	_ = json.Unmarshal([]byte(data), &d)
-	return d.SourceID
 }
