@@ -119,6 +119,19 @@ func (e *Engine) checkWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket,
 // closeOffers ends every pending offer of t with status st and tells each
 // volunteer with template (volunteer.expired, volunteer.taken).
 func (e *Engine) closeOffers(ctx context.Context, r Repo, fx *engineFx, t *Ticket, offers []*Offer, st OfferStatus, template string, now time.Time) error {
+	var open []GeoHit
+	for _, o := range offers {
+		if o.Status == OfferPending {
+			open = append(open, GeoHit{VolunteerID: o.VolunteerID})
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	vols, err := loadVolunteers(ctx, r, open)
+	if err != nil {
+		return err
+	}
 	for _, o := range offers {
 		if o.Status != OfferPending {
 			continue
@@ -127,9 +140,9 @@ func (e *Engine) closeOffers(ctx context.Context, r Repo, fx *engineFx, t *Ticke
 		if err := r.UpdateOffer(ctx, o); err != nil {
 			return err
 		}
-		v, err := r.Volunteer(ctx, o.VolunteerID)
-		if err != nil {
-			return err
+		v := vols[o.VolunteerID]
+		if v == nil {
+			return Errorf(ENOTFOUND, "volunteer %d of offer %d not found", o.VolunteerID, o.ID)
 		}
 		key := fmt.Sprintf("%s:%d", st, o.ID)
 		if err := e.message(ctx, r, key, v.Phone, volunteerLang(v, t.Lang), t, template, map[string]any{"Code": t.Code}); err != nil {

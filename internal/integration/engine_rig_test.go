@@ -15,7 +15,6 @@ import (
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
-	"github.com/kz-volunteers/dispatcher/storage/postgres/pgtest"
 	"github.com/kz-volunteers/dispatcher/storage/redis"
 	"github.com/kz-volunteers/dispatcher/storage/storagetest"
 )
@@ -25,6 +24,8 @@ import (
 type engRig struct {
 	t      testing.TB
 	ctx    context.Context
+	url    string
+	db0    *postgres.DB
 	store  *postgres.Store
 	rc     *redis.Client
 	prefix string
@@ -73,16 +74,14 @@ func newEngRig(t testing.TB, fake bool, opts dispatch.EngineOptions) *engRig {
 		g.clock = &engClock{now: time.Now().In(engZone)}
 		now = g.clock.Now
 	}
-	_, g.store = pgtest.NewWithClock(t, now)
+	g.url = storagetest.DatabaseURL(t)
 	g.prefix = storagetest.RedisPrefix(t)
-	rc, err := redis.Open(ctx, storagetest.RedisURL(), g.prefix)
-	if err != nil {
+	g.store, g.rc = g.open(now)
+	if err := postgres.Migrate(ctx, g.db0); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rc.Close() })
-	g.rc = rc
-	g.queue = redis.NewQueue(rc, 5*time.Second)
-	g.geo = redis.NewGeoIndex(rc)
+	g.queue = redis.NewQueue(g.rc, 5*time.Second)
+	g.geo = redis.NewGeoIndex(g.rc)
 	if err := g.geo.Rebuild(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +96,37 @@ func newEngRig(t testing.TB, fake bool, opts dispatch.EngineOptions) *engRig {
 	return g
 }
 
-// engine returns a new engine on the rig's stores, as another process
-// would have.
+// open connects to the rig's database and Redis prefix with pools of
+// their own, as another process does.
+func (g *engRig) open(now func() time.Time) (*postgres.Store, *redis.Client) {
+	g.t.Helper()
+	db, err := postgres.Open(g.ctx, g.url, 8)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(func() { db.Close() })
+	if g.db0 == nil {
+		g.db0 = db
+	}
+	rc, err := redis.Open(g.ctx, storagetest.RedisURL(), g.prefix)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(func() { rc.Close() })
+	return postgres.NewStore(db, now), rc
+}
+
+// engine returns a new engine on the rig's stores.
 func (g *engRig) engine() *dispatch.Engine {
 	return dispatch.NewEngine(g.store, g.queue, g.geo, redis.NewBus(g.rc), engMessages{}, g.opts)
+}
+
+// process returns an engine on connections of its own: another process
+// sharing the database and Redis.
+func (g *engRig) process() *dispatch.Engine {
+	g.t.Helper()
+	store, rc := g.open(g.opts.Now)
+	return dispatch.NewEngine(store, redis.NewQueue(rc, 5*time.Second), redis.NewGeoIndex(rc), redis.NewBus(rc), engMessages{}, g.opts)
 }
 
 // engOffset is the point dNorth and dEast km from p.
