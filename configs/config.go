@@ -16,7 +16,7 @@ import (
 
 // Files are the embedded defaults, prompts, templates and data.
 //
-//go:embed defaults.env gazetteer.json prompts/*.json web/*.json web/*.html messages/*.json
+//go:embed defaults.env gazetteer.json prompts/*.json web/*.json web/*.html messages/*.json web/*.css web/*.js
 var Files embed.FS
 
 // Config is every setting of the service. The env tag names the setting;

@@ -27,6 +27,11 @@ func loadForm(fsys fs.FS) (*form, error) {
 	if err != nil {
 		return nil, fmt.Errorf("form template: %w", err)
 	}
+	for _, asset := range []string{"web/request.css", "web/request.js"} {
+		if _, err := fs.Stat(fsys, asset); err != nil {
+			return nil, fmt.Errorf("form: %w", err)
+		}
+	}
 	f := &form{tmpl: tmpl, texts: map[dispatch.Lang]map[string]string{}}
 	var keys string
 	for _, l := range dispatch.Langs {
@@ -153,6 +158,23 @@ func acceptLang(header string) dispatch.Lang {
 		}
 	}
 	return best
+}
+
+// formAsset serves the form's stylesheet and script: files of the service's
+// own origin, as the Content-Security-Policy wants them.
+func (h *Handler) formAsset(c echo.Context) error {
+	types := map[string]string{"request.css": "text/css; charset=utf-8", "request.js": "text/javascript; charset=utf-8"}
+	name := c.Param("file")
+	ct, ok := types[name]
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "no such file")
+	}
+	b, err := fs.ReadFile(h.opts.Files, "web/"+name)
+	if err != nil {
+		return dispatch.E("intake.formAsset", err)
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return c.Blob(http.StatusOK, ct, b)
 }
 
 func (h *Handler) formGet(c echo.Context) error {

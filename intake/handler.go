@@ -139,6 +139,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	tw.POST("/status", h.status)
 	e.GET("/twilio/audio/:lang/:file", h.prompts.serveAudio)
 	e.GET("/request", h.formGet)
+	e.GET("/request/assets/:file", h.formAsset)
 	e.POST("/request", h.formPost, h.limitBody)
 }
 

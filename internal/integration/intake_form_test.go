@@ -49,6 +49,10 @@ func checkMarkup(t *testing.T, body string, lang dispatch.Lang) {
 			t.Errorf("label for %q labels nothing", m[1])
 		}
 	}
+	// The service's Content-Security-Policy allows no inline style or script.
+	if strings.Contains(body, "<style") || strings.Contains(body, "<script>") || strings.Contains(body, " style=") {
+		t.Error("page has inline style or script")
+	}
 	for _, want := range []string{"<main", "<header", "<h1>", "<title>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page has no %s", want)
@@ -74,6 +78,14 @@ func TestIntakeFormWithoutJavaScript(t *testing.T) {
 			t.Fatalf("GET /request%s (%s): %d, no %q", tc.query, tc.accept, code, tc.title)
 		}
 		checkMarkup(t, body, tc.lang)
+	}
+
+	for path, ct := range map[string]string{"/request/assets/request.css": "text/css", "/request/assets/request.js": "text/javascript"} {
+		res, err := http.Get(g.srv.URL + path)
+		if err != nil || res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), ct) {
+			t.Fatalf("GET %s: %v %v", path, res, err)
+		}
+		res.Body.Close()
 	}
 
 	b := g.browser()
