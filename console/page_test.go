@@ -52,3 +52,18 @@ func TestLoginPageLanguages(t *testing.T) {
 		}
 	}
 }
+
+func TestHashPassword(t *testing.T) {
+	h, err := HashPassword("a long enough secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, "a long enough secret") || CheckPassword(h, "a long enough secreT") {
+		t.Error("CheckPassword does not tell the right password from a wrong one")
+	}
+	for _, pw := range []string{"short", strings.Repeat("x", 73)} {
+		if _, err := HashPassword(pw); !dispatch.IsCode(err, dispatch.EINVALID) || dispatch.ErrorMessage(err) == "" {
+			t.Errorf("HashPassword(%d bytes) = %v, want EINVALID with a message", len(pw), err)
+		}
+	}
+}
