@@ -48,7 +48,7 @@ func (c *Console) mapPage(ec echo.Context) error {
 		Volunteer:   p.T("map.legend.volunteer"),
 		LegendTitle: p.T("map.legend"),
 		TicketName: func(t dispatch.MapTicket) string {
-			return fmt.Sprintf("%s %s, %s, %s", p.T("map.ticket"), t.Code, p.T("report.category."+string(t.Category)), t.Status)
+			return fmt.Sprintf("%s %s, %s, %s", p.T("map.ticket"), t.Code, p.T("report.category."+string(t.Category)), p.T("status."+string(t.Status)))
 		},
 		VolunteerName: func(v dispatch.MapVolunteer) string {
 			return fmt.Sprintf("%s %s (%d/%d)", p.T("map.volunteer"), v.Name, v.ActiveTasks, v.MaxTasks)

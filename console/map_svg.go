@@ -90,35 +90,36 @@ func mapSVG(d *dispatch.MapData, l mapLabels) template.HTML {
 	}
 	p := fitProjection(pts)
 	var sb strings.Builder
-	chartOpen(&sb, "map", l.Title, l.Desc, p.w, p.h+70)
+	chartOpen(&sb, "map", l.Title, l.Desc, p.w, p.h+95)
 	fmt.Fprintf(&sb, `<rect x="0" y="0" width="%d" height="%d" fill="#f7f7f4" stroke="%s"></rect>`, p.w, p.h, chartGrid)
 	graticule(&sb, p)
 	// Volunteers first, so that tickets, what a dispatcher acts on, are on top.
 	for _, v := range d.Volunteers {
 		x, y := p.xy(v.Location)
-		fmt.Fprintf(&sb, `<rect class="vol" x="%.1f" y="%.1f" width="10" height="10" fill="%s" stroke="#fff"><title>%s</title></rect>`,
-			x-5, y-5, mapVol, svgText(l.VolunteerName(v)))
+		fmt.Fprintf(&sb, `<rect class="vol" x="%.1f" y="%.1f" width="12" height="12" fill="%s" stroke="#fff"><title>%s</title></rect>`,
+			x-6, y-6, mapVol, svgText(l.VolunteerName(v)))
 	}
 	for _, t := range d.Tickets {
 		x, y := p.xy(*t.Location)
 		name := svgText(l.TicketName(t))
 		if t.Urgency == dispatch.UrgencyUrgent {
 			fmt.Fprintf(&sb, `<polygon class="ticket urgent" points="%s" fill="%s" stroke="#fff"><title>%s</title></polygon>`,
-				triangle(x, y, 8), mapUrgent, name)
+				triangle(x, y, 10), mapUrgent, name)
 		} else {
-			fmt.Fprintf(&sb, `<circle class="ticket" cx="%.1f" cy="%.1f" r="6" fill="%s" stroke="#fff"><title>%s</title></circle>`,
+			fmt.Fprintf(&sb, `<circle class="ticket" cx="%.1f" cy="%.1f" r="7" fill="%s" stroke="#fff"><title>%s</title></circle>`,
 				x, y, mapTicket, name)
 		}
 	}
-	// The legend sits under the map, with the same shapes.
-	ly := p.h + 30
-	fmt.Fprintf(&sb, `<text x="10" y="%d" font-size="14" font-weight="bold" fill="%s">%s</text>`, ly, chartInk, svgText(l.LegendTitle))
-	fmt.Fprintf(&sb, `<circle cx="20" cy="%d" r="6" fill="%s"></circle><text x="32" y="%d" font-size="14" fill="%s">%s</text>`,
-		ly+20, mapTicket, ly+25, chartInk, svgText(l.Ticket))
-	fmt.Fprintf(&sb, `<polygon points="%s" fill="%s"></polygon><text x="252" y="%d" font-size="14" fill="%s">%s</text>`,
-		triangle(240, float64(ly+20), 8), mapUrgent, ly+25, chartInk, svgText(l.Urgent))
-	fmt.Fprintf(&sb, `<rect x="475" y="%d" width="10" height="10" fill="%s"></rect><text x="492" y="%d" font-size="14" fill="%s">%s</text>`,
-		ly+15, mapVol, ly+25, chartInk, svgText(l.Volunteer))
+	// The legend sits under the map, one line per shape, so that long
+	// Kazakh and Russian texts never overlap.
+	ly := p.h + 28
+	fmt.Fprintf(&sb, `<text x="10" y="%d" font-size="15" font-weight="bold" fill="%s">%s</text>`, ly, chartInk, svgText(l.LegendTitle))
+	fmt.Fprintf(&sb, `<circle cx="22" cy="%d" r="7" fill="%s"></circle><text x="38" y="%d" font-size="15" fill="%s">%s</text>`,
+		ly+22, mapTicket, ly+27, chartInk, svgText(l.Ticket))
+	fmt.Fprintf(&sb, `<polygon points="%s" fill="%s"></polygon><text x="38" y="%d" font-size="15" fill="%s">%s</text>`,
+		triangle(22, float64(ly+46), 9), mapUrgent, ly+51, chartInk, svgText(l.Urgent))
+	fmt.Fprintf(&sb, `<rect x="16" y="%d" width="12" height="12" fill="%s"></rect><text x="38" y="%d" font-size="15" fill="%s">%s</text>`,
+		ly+64, mapVol, ly+75, chartInk, svgText(l.Volunteer))
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String()) // safe: every text went through svgText
 }

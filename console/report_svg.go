@@ -37,8 +37,8 @@ func svgText(s string) string { return html.EscapeString(s) }
 func barChart(id, title, desc string, bars []chartBar) template.HTML {
 	const (
 		rowH   = 26
-		labelW = 190
-		barMax = 380
+		labelW = 210
+		barMax = 170
 		top    = 8
 	)
 	max := 0
@@ -51,7 +51,7 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 	if len(bars) == 0 {
 		height = top*2 + rowH
 	}
-	width := labelW + barMax + 70
+	width := labelW + barMax + 50
 	var sb strings.Builder
 	chartOpen(&sb, id, title, desc, width, height)
 	for i, b := range bars {
@@ -63,8 +63,8 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 		if b.N > 0 && w < 2 {
 			w = 2 // a non-zero value stays visible
 		}
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="14" fill="%s">%s</text>`,
-			labelW-8, y+18, chartInk, svgText(clip(b.Label, 24)))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" font-size="13" fill="%s">%s</text>`,
+			labelW-8, y+18, chartInk, svgText(clip(b.Label, 26)))
 		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" data-n="%d"></rect>`,
 			labelW, y+4, w, rowH-8, chartBarC, b.N)
 		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="14" fill="%s">%d</text>`,
@@ -127,10 +127,12 @@ func columnChart(id, title, desc string, bars []chartBar) template.HTML {
 
 func chartOpen(sb *strings.Builder, id, title, desc string, width, height int) {
 	id = svgText(id)
+	// Width 100% and no height: the drawing scales with the page (WCAG
+	// 1.4.10 reflow) instead of making a region that scrolls sideways.
 	fmt.Fprintf(sb, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" role="img" `+
-		`aria-labelledby="%s-title %s-desc" viewBox="0 0 %d %d" width="%d" height="%d" `+
+		`aria-labelledby="%s-title %s-desc" viewBox="0 0 %d %d" width="100%%" `+
 		`preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif">`,
-		id, id, id, width, height, width, height)
+		id, id, id, width, height)
 	fmt.Fprintf(sb, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, svgText(title), id, svgText(desc))
 }
 
