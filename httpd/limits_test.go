@@ -75,8 +75,13 @@ func TestHTMLErrorPages(t *testing.T) {
 			t.Fatalf("page without a lang attribute: %s", page)
 		}
 	}
+	// the public form's pages too, and its home link keeps the language
+	res, b := do(t, "GET", ts.URL+"/request/nothing?lang=en", nil)
+	if res.StatusCode != 404 || !strings.Contains(string(b), "Page not found") || !strings.Contains(string(b), `href="/request?lang=en"`) {
+		t.Fatalf("form page: %d %s", res.StatusCode, b)
+	}
 	// an API client asking for JSON gets JSON even there
-	res, b := do(t, "GET", ts.URL+"/console/tickets/7", nil, "Accept", "application/json")
+	res, b = do(t, "GET", ts.URL+"/console/tickets/7", nil, "Accept", "application/json")
 	if errorBody(t, b).Code != dispatch.ENOTFOUND || res.StatusCode != 404 {
 		t.Fatalf("JSON from the console: %s", b)
 	}
