@@ -260,6 +260,11 @@ func (h *Handler) finish(c echo.Context, call *dispatch.Call, callBack bool) err
 	t, err := h.submitCall(ctx, call, callBack)
 	if err != nil {
 		h.log.Error("intake: call ticket not created", "call", call.CallSID, "from", dispatch.MaskPhone(call.From), "err", err)
+		if !callBack && h.inHours() {
+			// A number nobody can call back (withheld), or a store that
+			// is down: a person takes the call rather than nobody.
+			return h.toDispatcher(c, call)
+		}
 		verbs := h.prompts.text(call.Lang, "error", "")
 		verbs = append(verbs, &twiml.VoiceHangup{})
 		return twimlOK(c, verbs)

@@ -320,3 +320,20 @@ func TestIntakeWebhooksRefuseBadSignatures(t *testing.T) {
 		t.Fatalf("malformed form: %d, want 400", res.StatusCode)
 	}
 }
+
+// A caller whose number is withheld cannot get a ticket (nobody could call
+// them back): in the dispatchers' hours the call goes to a person.
+func TestIntakeWithheldNumberReachesDispatcher(t *testing.T) {
+	g := newIKRig(t, ikOptions{dispatcher: "+77172000000"})
+	sid, from := "CAanon", "anonymous"
+	g.call(sid, from, "/twilio/voice")
+	g.call(sid, from, "/twilio/voice/lang", "Digits", "2")
+	g.call(sid, from, "/twilio/voice/category", "Digits", "5")
+	body := g.call(sid, from, "/twilio/voice/recorded", "RecordingUrl", "https://api.twilio.com/rec/RE9")
+	if !strings.Contains(body, "<Dial") {
+		t.Fatalf("withheld caller not put through to a dispatcher:\n%s", body)
+	}
+	if n := g.tickets(); n != 0 {
+		t.Fatalf("%d tickets for a number nobody can call", n)
+	}
+}
