@@ -3,7 +3,6 @@ package httpd
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
@@ -55,10 +54,24 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// newRequestID returns 22 random lowercase letters (about 100 bits). No
+// digits: a log handler that masks phone-like digit runs must never mangle
+// the id that joins a request's lines.
 func newRequestID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	out := make([]byte, 0, 22)
+	buf := make([]byte, 32)
+	for len(out) < cap(out) {
+		_, _ = rand.Read(buf)
+		for _, b := range buf {
+			// 234 is the largest multiple of 26 below 256: no letter is
+			// likelier than another
+			if b < 234 && len(out) < cap(out) {
+				out = append(out, letters[b%26])
+			}
+		}
+	}
+	return string(out)
 }
 
 // NewLogHandler wraps h so that every record logged with a request's context

@@ -229,7 +229,7 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 	})
 	res, _ := do(t, "GET", ts.URL+"/clients/+77011234567?phone=%2B77019876543&other=87775554433", nil)
 	id := res.Header.Get("X-Request-ID")
-	if len(id) < 16 || id != seen {
+	if len(id) < 16 || id != seen || strings.ContainsAny(id, "0123456789") {
 		t.Fatalf("generated request id %q, handler saw %q", id, seen)
 	}
 	res, _ = do(t, "GET", ts.URL+"/clients/1", nil, "X-Request-ID", "partner-abc.123")
