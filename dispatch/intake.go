@@ -346,7 +346,7 @@ func (in *Intake) handOff(ctx context.Context, t *Ticket, eventID int64) {
 		}
 	}
 	if in.bus != nil {
-		ev := Event{ID: eventID, TicketID: t.ID, Kind: "ticket.created", Status: t.Status}
+		ev := Event{ID: eventID, TicketID: t.ID, Kind: EventTransition, Status: t.Status}
 		if err := in.bus.Publish(ctx, ev); err != nil {
 			in.opts.Logger.Warn("intake: event not published", "ticket", t.ID, "err", err)
 		}

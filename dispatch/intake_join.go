@@ -73,7 +73,7 @@ func (in *Intake) join(ctx context.Context, c *Client, r IntakeRequest) (*Intake
 	if eventID != 0 && in.bus != nil {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if err := in.bus.Publish(ctx, Event{ID: eventID, TicketID: joined.ID, Kind: "ticket.message", Status: joined.Status}); err != nil {
+		if err := in.bus.Publish(ctx, Event{ID: eventID, TicketID: joined.ID, Kind: EventMessage, Status: joined.Status}); err != nil {
 			in.opts.Logger.Warn("intake: event not published", "ticket", joined.ID, "err", err)
 		}
 	}
