@@ -348,16 +348,11 @@ func (e *Engine) apply(ctx context.Context, fx *engineFx) {
 	}
 }
 
-// message renders a template and adds it to the outbox in r's transaction.
-// The key makes it idempotent: one event, one message.
+// message queues a text in r's transaction (QueueMessage). The key makes
+// it idempotent: one event, one message.
 func (e *Engine) message(ctx context.Context, r Repo, key, to string, lang Lang, t *Ticket, template string, data map[string]any) error {
-	body, err := e.msgs.Render(template, lang, data)
-	if err != nil {
-		return err
-	}
 	id := t.ID
-	return r.Enqueue(ctx, &Notification{Key: key, TicketID: &id, To: to, Body: body, Template: template,
-		Lang: lang, Status: NotifyQueued})
+	return QueueMessage(ctx, r, e.msgs, key, to, lang, &id, template, data)
 }
 
 // volunteerLang is the language to write to v in: the ticket's when v reads

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kz-volunteers/dispatcher/configs"
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/notify"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
 	"github.com/kz-volunteers/dispatcher/storage/redis"
 	"github.com/kz-volunteers/dispatcher/storage/storagetest"
@@ -33,6 +35,7 @@ type engRig struct {
 	geo    *redis.GeoIndex
 	clock  *engClock
 	opts   dispatch.EngineOptions
+	msgs   dispatch.Messages
 	phones atomic.Int64
 }
 
@@ -93,6 +96,11 @@ func newEngRig(t testing.TB, fake bool, opts dispatch.EngineOptions) *engRig {
 		opts.Radii = []float64{3, 10, 25}
 	}
 	g.opts = opts
+	msgs, err := notify.NewTemplates(configs.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.msgs = msgs
 	return g
 }
 
@@ -118,7 +126,7 @@ func (g *engRig) open(now func() time.Time) (*postgres.Store, *redis.Client) {
 
 // engine returns a new engine on the rig's stores.
 func (g *engRig) engine() *dispatch.Engine {
-	return dispatch.NewEngine(g.store, g.queue, g.geo, redis.NewBus(g.rc), engMessages{}, g.opts)
+	return dispatch.NewEngine(g.store, g.queue, g.geo, redis.NewBus(g.rc), g.msgs, g.opts)
 }
 
 // process returns an engine on connections of its own: another process
@@ -126,7 +134,7 @@ func (g *engRig) engine() *dispatch.Engine {
 func (g *engRig) process() *dispatch.Engine {
 	g.t.Helper()
 	store, rc := g.open(g.opts.Now)
-	return dispatch.NewEngine(store, redis.NewQueue(rc, 5*time.Second), redis.NewGeoIndex(rc), redis.NewBus(rc), engMessages{}, g.opts)
+	return dispatch.NewEngine(store, redis.NewQueue(rc, 5*time.Second), redis.NewGeoIndex(rc), redis.NewBus(rc), g.msgs, g.opts)
 }
 
 // engOffset is the point dNorth and dEast km from p.
@@ -266,24 +274,6 @@ func (g *engRig) eventually(what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// engMessages renders a message as its key and data, so that a test sees
-// exactly what each message was given.
-type engMessages struct{}
-
-func (engMessages) Render(key string, lang dispatch.Lang, data map[string]any) (string, error) {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(key + " [" + string(lang) + "]")
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, data[k])
-	}
-	return b.String(), nil
 }
 
 // engWipeRedis deletes every key under prefix, which is what a FLUSHALL

@@ -126,7 +126,7 @@ func TestEngineMaxWaitEscalates(t *testing.T) {
 func TestEngineAcceptAssignsAndTellsTheOthers(t *testing.T) {
 	g := newEngRig(t, true, dispatch.EngineOptions{Batch: 3})
 	a := g.volunteer("Асель", 1, nil)
-	b := g.volunteer("b", 2, nil)
+	b := g.volunteer("Бекзат", 2, nil)
 	c := g.volunteer("c", 3, nil)
 	e := g.engine()
 	tk := g.ticket(nil)
@@ -150,7 +150,7 @@ func TestEngineAcceptAssignsAndTellsTheOthers(t *testing.T) {
 	if n := g.notes(tk.ID, "volunteer.assigned"); len(n) != 1 || n[0].To != b.Phone {
 		t.Fatalf("assignment message %+v, want one to the winner", n)
 	}
-	if n := g.notes(tk.ID, "client.assigned"); len(n) != 1 || !strings.Contains(n[0].Body, "VolunteerName=b") {
+	if n := g.notes(tk.ID, "client.assigned"); len(n) != 1 || !strings.Contains(n[0].Body, "Бекзат") {
 		t.Fatalf("client message %+v", n)
 	}
 	// The same accept again is answered with the ticket; another loses.
