@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type PageOptions struct {
 	// ServiceNumber is the hotline's number (TWILIO_FROM_NUMBER), the "To"
 	// of simulated texts and calls.
 	ServiceNumber string
+	// Prompts holds prompts/<lang>.json (configs.Files): the simulator
+	// shows what a played audio prompt says. Nil: it shows the file's URL.
+	Prompts fs.FS
 }
 
 // The repositories come from PageOptions, else from the Store.

@@ -192,6 +192,7 @@ func (c *Console) simulatorCall(ec echo.Context) error {
 		target = voicePath // a Gather without action posts back to the same document
 	}
 	form.Set("CallSid", call.SID)
+	var texts map[string]string
 	for i := 0; ; i++ {
 		status, body, err := c.simPost(ec, target, form)
 		if err != nil {
@@ -204,6 +205,14 @@ func (c *Console) simulatorCall(ec echo.Context) error {
 			return c.renderSimError(ec, d, p.T("sim.bad_twiml", status))
 		}
 		step := walk(doc)
+		for i, pr := range step.Prompts {
+			if pr.Kind == "play" {
+				if texts == nil {
+					texts = promptTexts(c.opts.Pages.Prompts)
+				}
+				step.Prompts[i].Said = said(texts, pr.Text)
+			}
+		}
 		call.Step.Prompts = append(call.Step.Prompts, step.Prompts...)
 		call.Step.Wait, call.Step.Action, call.Step.Timeout = step.Wait, step.Action, step.Timeout
 		call.Step.TimeoutOnEmpty = step.TimeoutOnEmpty
@@ -287,6 +296,9 @@ func (d *simData) Describe(p *Page, pr callPrompt) string {
 	case "say":
 		return pr.Text
 	case "play":
+		if pr.Said != "" {
+			return p.T("sim.play_said", pr.Said)
+		}
 		return p.T("sim.play", pr.Text)
 	case "record":
 		return p.T("sim.record", pr.Text)

@@ -3,6 +3,7 @@ package console
 import (
 	"net/url"
 	"testing"
+	"testing/fstest"
 )
 
 // The example of Twilio's security documentation; the expected value was
@@ -42,7 +43,8 @@ func TestWalkGather(t *testing.T) {
 	if s.Wait != "gather" || s.Action != "/twilio/voice/lang?try=1" || s.Timeout != "/twilio/voice/lang?try=2" {
 		t.Errorf("step = %+v", s)
 	}
-	want := []callPrompt{{"say", "Здравствуйте.", "ru-RU"}, {"play", "http://localhost:8080/audio/kk/choose.mp3", ""}, {"say", "Press 3 for English.", "en-US"}}
+	want := []callPrompt{{Kind: "say", Text: "Здравствуйте.", Lang: "ru-RU"}, {Kind: "play", Text: "http://localhost:8080/audio/kk/choose.mp3"},
+		{Kind: "say", Text: "Press 3 for English.", Lang: "en-US"}}
 	if len(s.Prompts) != len(want) {
 		t.Fatalf("prompts %+v, want %+v", s.Prompts, want)
 	}
@@ -85,5 +87,23 @@ func TestWalkOtherVerbs(t *testing.T) {
 func TestParseTwiMLRejectsOtherXML(t *testing.T) {
 	if _, err := parseTwiML([]byte(`<html><body>502</body></html>`)); err == nil {
 		t.Error("an HTML error page parsed as TwiML")
+	}
+}
+
+func TestSaid(t *testing.T) {
+	fsys := fstest.MapFS{"prompts/kk.json": {Data: []byte(`{"voice":"x","texts":{"greeting":"Сәлеметсіз бе!"}}`)}}
+	texts := promptTexts(fsys)
+	for in, want := range map[string]string{
+		"http://localhost:8080/twilio/audio/kk/greeting.wav": "Сәлеметсіз бе!",
+		"http://localhost:8080/twilio/audio/kk/char_7.wav":   "7",
+		"http://localhost:8080/twilio/audio/ru/greeting.wav": "",
+		"http://localhost:8080/twilio/audio/kk/unknown.wav":  "",
+	} {
+		if got := said(texts, in); got != want {
+			t.Errorf("said(%s) = %q, want %q", in, got, want)
+		}
+	}
+	if len(promptTexts(nil)) != 0 {
+		t.Error("no prompt files should give no texts")
 	}
 }

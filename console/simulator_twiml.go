@@ -96,6 +96,8 @@ type callPrompt struct {
 	Kind string // "say", "play", "dial", "hangup", "message", "record"
 	Text string
 	Lang string
+	// Said is the text an audio prompt speaks, when the prompt files tell.
+	Said string
 }
 
 // callStep is where a simulated call stands after one webhook answer: what
