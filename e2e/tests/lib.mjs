@@ -128,3 +128,13 @@ export function randomPhone() {
   const n = randomBytes(4).readUInt32BE(0) % 10000000;
   return '+7705' + String(n).padStart(7, '0');
 }
+
+// clickAndLoad clicks what submits a form or follows a link and waits until
+// the next document has loaded, whatever its URL (a form may post back to
+// its own address).
+export async function clickAndLoad(page, locator) {
+  const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
+  await locator.click();
+  await committed;
+  await page.waitForLoadState();
+}

@@ -3,7 +3,7 @@
 // JavaScript switched off creates a ticket and shows its code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, openContext, axe, describeViolations, screenshot, randomPhone } from './lib.mjs';
+import { BASE, openContext, axe, describeViolations, screenshot, randomPhone, clickAndLoad } from './lib.mjs';
 
 let browser;
 let page;
@@ -31,10 +31,7 @@ for (const lang of ['kk', 'ru', 'en']) {
     await screenshot(page, `request-${lang}`);
 
     // Submit it empty: the server answers with the summary of errors.
-    await Promise.all([
-      page.waitForLoadState(),
-      page.locator('form#request-form button.primary').click(),
-    ]);
+    await clickAndLoad(page, page.locator('form#request-form button.primary'));
     const summary = page.locator('#error-summary');
     await summary.waitFor();
     assert.equal(await summary.getAttribute('role'), 'alert');
@@ -55,10 +52,7 @@ test('a submission with JavaScript disabled creates a ticket and shows its code'
     await p.locator('input[name="category"]').first().check();
     await p.locator('#description').fill('Нужно проводить до поликлиники (e2e, без JavaScript)');
     await p.locator('#address').fill('Астана, проспект Мангилик Ел 8');
-    await Promise.all([
-      p.waitForLoadState(),
-      p.locator('form#request-form button.primary').click(),
-    ]);
+    await clickAndLoad(p, p.locator('form#request-form button.primary'));
     const code = (await p.locator('.code').textContent()).trim();
     assert.match(code, /^[A-Z]{3}-[0-9]{4}$/, `no ticket code on the page: ${JSON.stringify(code)}`);
     console.log(`# the form without JavaScript made ticket ${code}`);
