@@ -321,7 +321,7 @@ func (in *Intake) confirm(ctx context.Context, tx Repo, c *Client, t *Ticket, tm
 	if in.msgs == nil {
 		return nil
 	}
-	data := map[string]any{"code": t.Code, "name": c.Name}
+	data := map[string]any{"Code": t.Code}
 	if _, err := in.msgs.Render(tmpl, t.Lang, data); err != nil {
 		in.opts.Logger.Error("intake: confirmation text not rendered", "template", tmpl, "lang", t.Lang, "err", err)
 		return nil

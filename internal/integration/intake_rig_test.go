@@ -21,6 +21,7 @@ import (
 	"github.com/kz-volunteers/dispatcher/configs"
 	"github.com/kz-volunteers/dispatcher/dispatch"
 	"github.com/kz-volunteers/dispatcher/intake"
+	"github.com/kz-volunteers/dispatcher/notify"
 	"github.com/kz-volunteers/dispatcher/notify/twiliotest"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
 	"github.com/kz-volunteers/dispatcher/storage/postgres/pgtest"
@@ -75,7 +76,11 @@ func newIKRig(t *testing.T, o ikOptions) *ikRig {
 	if o.intake.SMSJoinWindow == 0 {
 		o.intake.SMSJoinWindow = 30 * time.Minute
 	}
-	g.intake = dispatch.NewIntake(g.store, q, redis.NewBus(rc), intake.Phones{}, geo, ikMessages{}, o.intake)
+	msgs, err := notify.NewTemplates(configs.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.intake = dispatch.NewIntake(g.store, q, redis.NewBus(rc), intake.Phones{}, geo, msgs, o.intake)
 	g.audio = t.TempDir()
 	e := echo.New()
 	g.srv = httptest.NewUnstartedServer(e)

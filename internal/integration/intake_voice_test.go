@@ -193,7 +193,8 @@ func TestIntakeKnownCallerIsRecognised(t *testing.T) {
 		t.Fatal("queued ticket not handed to the engine's queue")
 	}
 	ns, err := g.store.Notifications(g.ctx, tk.ID)
-	if err != nil || len(ns) != 1 || ns[0].Body != "client.received/kk code="+tk.Code || ns[0].To != c.Phone {
+	if err != nil || len(ns) != 1 || ns[0].Template != dispatch.TemplateReceived || ns[0].Lang != dispatch.LangKK ||
+		!strings.Contains(ns[0].Body, tk.Code) || !strings.Contains(ns[0].Body, "қабылданды") || ns[0].To != c.Phone {
 		t.Fatalf("confirmation text: %+v %v", ns, err)
 	}
 }
@@ -210,7 +211,8 @@ func TestIntakeAbandonedCallLeavesCallBack(t *testing.T) {
 		t.Fatalf("abandoned call: callback=%v %s %q %s", tk.CallBack, tk.Status, tk.Reason, tk.Lang)
 	}
 	ns, _ := g.store.Notifications(g.ctx, tk.ID)
-	if len(ns) != 1 || !strings.HasPrefix(ns[0].Body, dispatch.TemplateReceivedCallBack+"/ru") {
+	if len(ns) != 1 || ns[0].Template != dispatch.TemplateReceivedCallBack || !strings.Contains(ns[0].Body, "перезвоним") ||
+		!strings.Contains(ns[0].Body, tk.Code) {
 		t.Fatalf("call-back text: %+v", ns)
 	}
 	g.call(sid, from, "/twilio/voice/status", "CallStatus", "completed")
