@@ -130,6 +130,7 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerTickets(g)
 	c.registerVolunteers(g)
 	c.registerClients(g)
+	c.registerUsers(g)
 	// Pages of report*.go, map*.go and simulator*.go:
 	c.registerReports(g)
 	c.registerMap(g)

@@ -15,3 +15,9 @@ type VolunteerImporter interface {
 	// that exists already is ECONFLICT and nothing is inserted.
 	CreateVolunteers(ctx context.Context, vs []*Volunteer) error
 }
+
+// UserLister lists console accounts, for the administrators' page. The
+// PostgreSQL store implements it.
+type UserLister interface {
+	Users(ctx context.Context) ([]*User, error)
+}

@@ -63,7 +63,10 @@ func TestConsoleRefusesUnauthenticated(t *testing.T) {
 
 // dispatcherGets are the pages only a dispatcher opens (forms that change
 // data); the admin role needs nothing more than a dispatcher's today.
-var dispatcherGets = map[string]bool{"/console/volunteers/new": true, "/console/volunteers/import": true}
+var dispatcherGets = map[string]bool{"/console/volunteers/new": true, "/console/volunteers/import": true, "/console/users": true}
+
+// adminRoutes manage accounts.
+var adminRoutes = map[string]bool{"/console/users": true}
 
 // A viewer may read but not act: every POST but logout and the dispatcher
 // pages are 403 for them, even with a valid CSRF token.
@@ -92,9 +95,28 @@ func TestConsoleRefusesTooSmallRole(t *testing.T) {
 			t.Errorf("viewer GET %s: %d, want it readable", r.Path, status)
 		}
 	}
-	// The same dispatcher page opens for a dispatcher.
-	if status, _ := g.login(dispatch.RoleDispatcher).get("/console/volunteers/new"); status != http.StatusOK {
+	// The same dispatcher page opens for a dispatcher, but not the
+	// administrators' pages.
+	d := g.login(dispatch.RoleDispatcher)
+	if status, _ := d.get("/console/volunteers/new"); status != http.StatusOK {
 		t.Errorf("dispatcher GET /console/volunteers/new: %d", status)
+	}
+	for _, r := range g.routes {
+		if !adminRoutes[r.Path] {
+			continue
+		}
+		status := 0
+		if r.Method == http.MethodPost {
+			status, _ = d.form(r.Path, url.Values{"name": {"mallory"}, "role": {"admin"}, "password": {"12345678"}, "password2": {"12345678"}})
+		} else {
+			status, _ = d.get(r.Path)
+		}
+		if status != http.StatusForbidden {
+			t.Errorf("dispatcher %s %s: %d, want 403", r.Method, r.Path, status)
+		}
+	}
+	if _, err := g.store.UserByName(g.ctx, "mallory"); !dispatch.IsCode(err, dispatch.ENOTFOUND) {
+		t.Errorf("a dispatcher created an admin: %v", err)
 	}
 }
 
@@ -213,5 +235,25 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 	// Another user is not locked out by these attempts.
 	if res := b.postLogin("dispatcher", conPassword); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("another user: %d, want 303", res.StatusCode)
+	}
+}
+
+// An administrator creates an account on the users page, and it logs in.
+func TestConsoleAdminCreatesUser(t *testing.T) {
+	g := newConRig(t)
+	admin := g.login(dispatch.RoleAdmin)
+	status, body := admin.form("/console/users", url.Values{"name": {"olga"}, "role": {"dispatcher"}, "password": {"short"}, "password2": {"short"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "at least 8") {
+		t.Fatalf("short password: %d", status)
+	}
+	if status, _ := admin.form("/console/users", url.Values{"name": {"olga"}, "role": {"dispatcher"},
+		"password": {"long enough pw"}, "password2": {"long enough pw"}}); status != http.StatusSeeOther {
+		t.Fatalf("create: %d", status)
+	}
+	if _, body := admin.get("/console/users"); !strings.Contains(body, "<td>olga</td>") {
+		t.Error("the new account is not listed")
+	}
+	if res := g.anonymous().postLogin("olga", "long enough pw"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("new user login: %d", res.StatusCode)
 	}
 }
