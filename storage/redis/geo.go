@@ -10,8 +10,38 @@ import (
 	"github.com/kz-volunteers/dispatcher/dispatch"
 )
 
-// geoBatch is how many volunteers one pipelined GEOADD carries in Rebuild.
-const geoBatch = 1000
+// Rebuild sends geoBatch volunteers per GEOADD and geoPipeline GEOADDs per
+// round trip.
+const (
+	geoBatch    = 1000
+	geoPipeline = 16
+)
+
+// nearScript finds the limit nearest members within a radius. GEOSEARCH ASC
+// must sort every member in the radius before it can cut to COUNT, which in
+// a dense city means thousands; so the script searches circles of 1/64, 1/16,
+// 1/4 and all of the radius in turn and stops at the first that holds limit
+// members: those are the nearest within the whole radius too, since everyone
+// outside the smaller circle is farther than everyone in it.
+//
+//	KEYS[1] geo set
+//	ARGV[1] longitude
+//	ARGV[2] latitude
+//	ARGV[3] radius in metres
+//	ARGV[4] limit
+//
+// It returns GEOSEARCH's WITHDIST reply: {{member, distance in m}, ...}.
+var nearScript = goredis.NewScript(`
+local r = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local res
+for _, f in ipairs({1/64, 1/16, 1/4, 1}) do
+  res = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
+    'BYRADIUS', tostring(r * f), 'm', 'ASC', 'COUNT', limit, 'WITHDIST')
+  if #res >= limit then return res end
+end
+return res
+`)
 
 // GeoIndex is dispatch.GeoIndex on a Redis geo set of the volunteers who can
 // take work now, member = volunteer id.
@@ -45,7 +75,7 @@ func (g *GeoIndex) Remove(ctx context.Context, volunteerID int64) error {
 }
 
 // Near returns up to limit volunteers within radiusM metres of loc, nearest
-// first.
+// first, in one round trip (see nearScript).
 func (g *GeoIndex) Near(ctx context.Context, loc dispatch.Location, radiusM float64, limit int) ([]dispatch.GeoHit, error) {
 	const op = "redis.GeoIndex.Near"
 	if err := loc.Validate(); err != nil {
@@ -55,27 +85,29 @@ func (g *GeoIndex) Near(ctx context.Context, loc dispatch.Location, radiusM floa
 		return nil, dispatch.E(op, dispatch.Errorf(dispatch.EINVALID,
 			"Search radius %g m and limit %d must both be positive.", radiusM, limit))
 	}
-	res, err := g.c.rdb.GeoSearchLocation(ctx, g.c.geoKey(), &goredis.GeoSearchLocationQuery{
-		GeoSearchQuery: goredis.GeoSearchQuery{
-			Longitude:  loc.Lon,
-			Latitude:   loc.Lat,
-			Radius:     radiusM,
-			RadiusUnit: "m",
-			Sort:       "ASC",
-			Count:      limit,
-		},
-		WithDist: true,
-	}).Result()
+	res, err := nearScript.Run(ctx, g.c.rdb, []string{g.c.geoKey()},
+		strconv.FormatFloat(loc.Lon, 'f', -1, 64), strconv.FormatFloat(loc.Lat, 'f', -1, 64),
+		strconv.FormatFloat(radiusM, 'f', -1, 64), limit).Slice()
 	if err != nil {
 		return nil, fail(op, err)
 	}
 	hits := make([]dispatch.GeoHit, 0, len(res))
 	for _, r := range res {
-		id, err := strconv.ParseInt(r.Name, 10, 64)
+		pair, _ := r.([]any)
+		if len(pair) != 2 {
+			return nil, dispatch.E(op, dispatch.Errorf(dispatch.EINTERNAL, "GEOSEARCH answered %v", r))
+		}
+		name, _ := pair[0].(string)
+		dist, _ := pair[1].(string)
+		id, err := strconv.ParseInt(name, 10, 64)
 		if err != nil {
 			return nil, dispatch.E(op, err)
 		}
-		hits = append(hits, dispatch.GeoHit{VolunteerID: id, DistanceM: r.Dist})
+		d, err := strconv.ParseFloat(dist, 64)
+		if err != nil {
+			return nil, dispatch.E(op, err)
+		}
+		hits = append(hits, dispatch.GeoHit{VolunteerID: id, DistanceM: d})
 	}
 	return hits, nil
 }
@@ -91,30 +123,11 @@ func (g *GeoIndex) Rebuild(ctx context.Context, vols map[int64]dispatch.Location
 		return dispatch.E(op, err)
 	}
 	tmp := g.c.geoTempKey(nonce)
-	batch := make([]*goredis.GeoLocation, 0, min(len(vols), geoBatch))
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := g.c.rdb.GeoAdd(ctx, tmp, batch...).Err()
-		batch = batch[:0]
-		return err
-	}
-	for id, loc := range vols {
-		if err := validGeo(loc); err != nil {
-			g.c.rdb.Del(context.WithoutCancel(ctx), tmp)
-			return dispatch.E(op, dispatch.Errorf(dispatch.EINVALID, "Volunteer %d: %s", id, dispatch.ErrorMessage(err)))
-		}
-		batch = append(batch, geoLocation(id, loc))
-		if len(batch) == geoBatch {
-			if err := flush(); err != nil {
-				g.c.rdb.Del(context.WithoutCancel(ctx), tmp)
-				return fail(op, err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
+	if err := g.fill(ctx, tmp, vols); err != nil {
 		g.c.rdb.Del(context.WithoutCancel(ctx), tmp)
+		if dispatch.IsCode(err, dispatch.EINVALID) {
+			return dispatch.E(op, err)
+		}
 		return fail(op, err)
 	}
 	_, err = g.c.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
@@ -130,6 +143,38 @@ func (g *GeoIndex) Rebuild(ctx context.Context, vols map[int64]dispatch.Location
 		g.c.rdb.Del(context.WithoutCancel(ctx), tmp)
 	}
 	return fail(op, err)
+}
+
+// fill GEOADDs vols into key in batches of geoBatch, pipelining
+// geoPipeline batches per round trip.
+func (g *GeoIndex) fill(ctx context.Context, key string, vols map[int64]dispatch.Location) error {
+	p := g.c.rdb.Pipeline()
+	batch := make([]*goredis.GeoLocation, 0, min(len(vols), geoBatch))
+	queued := 0
+	for id, loc := range vols {
+		if err := validGeo(loc); err != nil {
+			return dispatch.Errorf(dispatch.EINVALID, "Volunteer %d: %s", id, dispatch.ErrorMessage(err))
+		}
+		batch = append(batch, geoLocation(id, loc))
+		if len(batch) == geoBatch {
+			p.GeoAdd(ctx, key, batch...)
+			batch = make([]*goredis.GeoLocation, 0, geoBatch)
+			if queued++; queued == geoPipeline {
+				if _, err := p.Exec(ctx); err != nil {
+					return err
+				}
+				queued = 0
+			}
+		}
+	}
+	if len(batch) > 0 {
+		p.GeoAdd(ctx, key, batch...)
+	}
+	if p.Len() > 0 {
+		_, err := p.Exec(ctx)
+		return err
+	}
+	return nil
 }
 
 // Size is the number of volunteers in the index, or -1 when the index was

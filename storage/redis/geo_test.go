@@ -1,7 +1,12 @@
 package redis
 
 import (
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
 )
@@ -157,5 +162,39 @@ func TestGeoRebuildIsAtomic(t *testing.T) {
 	}
 	if n, _ := g.Size(ctx); n != 5000 {
 		t.Fatalf("Size after Rebuild = %d, want 5000", n)
+	}
+}
+
+// TestGeoNearMatchesGeoSearch checks nearScript's shortcut (small circles
+// first) against one plain GEOSEARCH over the whole radius, on a dense and a
+// sparse index.
+func TestGeoNearMatchesGeoSearch(t *testing.T) {
+	ctx := testCtx(t)
+	c := testClient(t)
+	g := NewGeoIndex(c)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{30, 20_000} {
+		must(t, g.Rebuild(ctx, randomVolunteers(n)))
+		for range 50 {
+			at := randomPoint(rng)
+			for _, radius := range []float64{3_000, 25_000} {
+				got, err := g.Near(ctx, at, radius, 10)
+				must(t, err)
+				want, err := c.rdb.GeoSearchLocation(ctx, c.geoKey(), &goredis.GeoSearchLocationQuery{
+					GeoSearchQuery: goredis.GeoSearchQuery{Longitude: at.Lon, Latitude: at.Lat,
+						Radius: radius, RadiusUnit: "m", Sort: "ASC", Count: 10},
+					WithDist: true,
+				}).Result()
+				must(t, err)
+				if len(got) != len(want) {
+					t.Fatalf("%d volunteers, %v, %g m: Near found %d, GEOSEARCH %d", n, at, radius, len(got), len(want))
+				}
+				for i := range want {
+					if strconv.FormatInt(got[i].VolunteerID, 10) != want[i].Name || math.Abs(got[i].DistanceM-want[i].Dist) > 0.01 {
+						t.Fatalf("%d volunteers, %v, %g m: hit %d = %+v, GEOSEARCH %+v", n, at, radius, i, got[i], want[i])
+					}
+				}
+			}
+		}
 	}
 }
