@@ -21,6 +21,8 @@ type Store struct {
 	ext sqlx.ExtContext
 	tx  *sqlx.Tx // non-nil when bound to a transaction
 	now func() time.Time
+	// newCode makes ticket codes; tests replace it to force collisions.
+	newCode func() string
 }
 
 var _ dispatch.Store = (*Store)(nil)
@@ -32,7 +34,7 @@ func NewStore(db *DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db.db, ext: db.db, now: now}
+	return &Store{db: db.db, ext: db.db, now: now, newCode: dispatch.NewTicketCode}
 }
 
 // clock is the store's time, rounded to what PostgreSQL keeps, so that a
@@ -68,7 +70,7 @@ func (s *Store) InTx(ctx context.Context, fn func(dispatch.Repo) error) (err err
 			_ = tx.Rollback()
 		}
 	}()
-	txs := &Store{db: s.db, ext: tx, tx: tx, now: s.now}
+	txs := &Store{db: s.db, ext: tx, tx: tx, now: s.now, newCode: s.newCode}
 	ferr := fn(txs)
 	done = true
 	if ferr != nil {

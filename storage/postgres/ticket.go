@@ -149,7 +149,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *dispatch.Ticket) error {
 	now := s.clock()
 	lat, lon := latLon(t.Location)
 	for range codeAttempts {
-		code := dispatch.NewTicketCode()
+		code := s.newCode()
 		var ids []int64
 		err := selectx(ctx, s, &ids, `
 			INSERT INTO tickets (code, channel, category, description, lang, lat, lon, address, urgency,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/storage/postgres"
 )
 
 func TestTicketRoundTrip(t *testing.T) {
@@ -269,4 +270,34 @@ func TestTicketForUpdateLocks(t *testing.T) {
 	if got.Wave != 2 {
 		t.Errorf("wave = %d after two locked increments, want 2 (a lost update)", got.Wave)
 	}
+}
+
+// TestCreateTicketRetriesCodeCollision forces a taken code inside a
+// transaction: the retry must not abort the transaction, and a generator
+// that only ever collides must end in an error, not a loop.
+func TestCreateTicketRetriesCodeCollision(t *testing.T) {
+	t.Parallel()
+	_, s, _ := newStore(t)
+	ctx := context.Background()
+	cl := mustClient(t, s)
+	postgres.SetCodeGenerator(s, func() string { return "AKM-1234" })
+	mustTicket(t, s, cl.ID, nil)
+
+	codes := []string{"AKM-1234", "AKM-1234", "TEX-0001"}
+	postgres.SetCodeGenerator(s, func() string { c := codes[0]; codes = codes[1:]; return c })
+	var tk *dispatch.Ticket
+	err := s.InTx(ctx, func(r dispatch.Repo) error {
+		tk = mustTicket(t, r, cl.ID, nil)
+		return r.AddEvent(ctx, &dispatch.TicketEvent{TicketID: tk.ID, Kind: "note", Actor: "system", Channel: "system"})
+	})
+	if err != nil {
+		t.Fatalf("a code collision broke the transaction: %v", err)
+	}
+	if tk.Code != "TEX-0001" {
+		t.Errorf("code = %q, want the first free one", tk.Code)
+	}
+
+	postgres.SetCodeGenerator(s, func() string { return "AKM-1234" })
+	err = s.CreateTicket(ctx, &dispatch.Ticket{Channel: "sms", Category: "other", Lang: "ru", ClientID: cl.ID})
+	wantCode(t, err, dispatch.EINTERNAL)
 }
