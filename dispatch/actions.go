@@ -179,6 +179,14 @@ func (e *Engine) release(ctx context.Context, r Repo, fx *engineFx, t *Ticket, t
 	if err := e.closeOffers(ctx, r, fx, t, offers, OfferWithdrawn, template, now); err != nil {
 		return err
 	}
+	for _, o := range offers {
+		if o.Status == OfferAccepted { // the volunteer released below
+			o.Status = OfferWithdrawn
+			if err := r.UpdateOffer(ctx, o); err != nil {
+				return err
+			}
+		}
+	}
 	if t.VolunteerID == nil {
 		return nil
 	}

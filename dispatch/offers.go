@@ -296,27 +296,34 @@ func (e *Engine) assign(ctx context.Context, r Repo, fx *engineFx, t *Ticket, v 
 		return err
 	}
 	if o == nil {
+		// A dispatcher's choice is recorded as an accepted offer too, so
+		// that the schema's one-accept rule covers it and a later search
+		// does not offer the ticket to the same volunteer again.
 		for _, x := range offers {
-			if x.VolunteerID == v.ID && x.Status == OfferPending {
+			if x.VolunteerID == v.ID {
 				o = x
 			}
 		}
-	}
-	if o != nil {
-		for _, x := range offers {
-			if x.ID == o.ID {
-				x.Status = OfferAccepted // not to be withdrawn below
+		if o == nil {
+			o = &Offer{TicketID: t.ID, VolunteerID: v.ID, Wave: t.Wave, Status: OfferPending, SentAt: now, ExpiresAt: now}
+			if err := r.CreateOffer(ctx, o); err != nil {
+				return err
 			}
 		}
-		o.Status, o.AnsweredAt = OfferAccepted, &now
-		if err := r.UpdateOffer(ctx, o); err != nil {
-			return err
+	}
+	for _, x := range offers {
+		if x.ID == o.ID {
+			x.Status = OfferAccepted // not to be withdrawn below
 		}
-		err := fx.record(ctx, r, t, &TicketEvent{Kind: EventOffer, Actor: string(actor), Channel: ch,
-			Reason: fmt.Sprintf("offer to volunteer %d accepted", v.ID), Data: offerData(o, string(OfferAccepted))})
-		if err != nil {
-			return err
-		}
+	}
+	o.Status, o.AnsweredAt = OfferAccepted, &now
+	if err := r.UpdateOffer(ctx, o); err != nil {
+		return err
+	}
+	err = fx.record(ctx, r, t, &TicketEvent{Kind: EventOffer, Actor: string(actor), Channel: ch,
+		Reason: fmt.Sprintf("offer to volunteer %d accepted", v.ID), Data: offerData(o, string(OfferAccepted))})
+	if err != nil {
+		return err
 	}
 	if err := e.closeOffers(ctx, r, fx, t, offers, OfferWithdrawn, "volunteer.taken", now); err != nil {
 		return err
