@@ -44,6 +44,13 @@
           if (!row) return;
           row.classList.add("flash-row");
           var code = row.getAttribute("data-code");
+          // A filtered queue shows only the rows its filter selects.
+          var fs = table.getAttribute("data-status-filter");
+          var fu = table.getAttribute("data-urgency-filter");
+          if ((fs && row.getAttribute("data-status") !== fs) || (fu && row.getAttribute("data-urgency") !== fu)) {
+            if (old) old.remove();
+            return;
+          }
           if (old) {
             var was = old.getAttribute("data-status");
             old.replaceWith(row);
