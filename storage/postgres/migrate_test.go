@@ -35,7 +35,7 @@ func TestMigrateConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			db, err := postgres.Open(ctx, url, 2)
+			db, err := postgres.Open(ctx, url, i+1) // a pool of one must work too
 			if err != nil {
 				errs[i] = err
 				return
