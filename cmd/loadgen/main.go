@@ -9,7 +9,7 @@
 //
 // The service must run with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN of
 // notify/twiliotest (AC000...0001 / 0123...cdef), TWILIO_API_BASE_URL set to
-// the fake's URL and SMS_JOIN_WINDOW=0 when clients are reused (-clients);
+// the fake's URL and a short SMS_JOIN_WINDOW (1ms), so that every text is a request;
 // scripts/bench.sh does all of it. The exit status is 1 when the books do
 // not balance.
 package main

@@ -55,6 +55,7 @@ type apiTicket struct {
 	Code        string    `json:"code"`
 	Status      string    `json:"status"`
 	VolunteerID *int64    `json:"volunteer_id"`
+	ClientID    int64     `json:"client_id"`
 	CreatedAt   time.Time `json:"created_at"`
 	Offers      []struct {
 		Status      string `json:"status"`
@@ -76,18 +77,26 @@ func (r *Runner) checkBooks(ctx context.Context) (*Books, error) {
 	if err != nil {
 		return nil, err
 	}
+	phones, err := r.clientPhones(ctx)
+	if err != nil {
+		return nil, err
+	}
 	b := &Books{Statuses: map[string]int{}, TicketsTotal: len(all)}
 	byCode := map[string]*apiTicket{}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.created = map[string]time.Time{}
-	for _, t := range all {
+	r.codesOf = map[string][]string{}
+	for _, t := range all { // in order of ID, so of creation
 		byCode[t.Code] = t
 		r.created[t.Code] = t.CreatedAt
+		if p, ok := phones[t.ClientID]; ok {
+			r.codesOf[p] = append(r.codesOf[p], t.Code)
+		}
 	}
 
-	// Every request answered 2xx is a ticket; no phone has more tickets
-	// than the requests it sent.
+	// Every request answered 2xx is a ticket of its number; no number has
+	// more tickets than the requests it sent.
 	mine := map[string]bool{}
 	sentFrom := map[string]int{}
 	acceptedFrom := map[string]int{}
@@ -101,50 +110,36 @@ func (r *Runner) checkBooks(ctx context.Context) (*Books, error) {
 		if in.attempts > 0 {
 			sentFrom[in.phone]++
 		}
-		if in.code != "" {
-			mine[in.code] = true
-			if byCode[in.code] == nil {
-				b.Lost++
-				b.problem("web request answered %s but the ticket is not listed", in.code)
-			}
+		if in.code != "" && byCode[in.code] == nil {
+			b.Lost++
+			b.problem("web request answered %s but the ticket is not listed", in.code)
 		}
 	}
-	codesFrom := map[string]map[string]bool{}
-	add := func(phone, code string) {
-		if codesFrom[phone] == nil {
-			codesFrom[phone] = map[string]bool{}
-		}
-		codesFrom[phone][code] = true
-		mine[code] = true
-	}
-	confirmed := map[string]bool{}
-	for phone, codes := range r.confirms {
-		for _, c := range codes {
-			add(phone, c)
-			confirmed[c] = true
-		}
-	}
-	for _, in := range r.intakes {
-		if in.code != "" {
-			add(in.phone, in.code)
+	for phone := range sentFrom {
+		for _, c := range r.codesOf[phone] {
+			mine[c] = true
 		}
 	}
 	for phone, n := range acceptedFrom {
-		if got := len(codesFrom[phone]); got < n {
+		if got := len(r.codesOf[phone]); got < n {
 			b.Lost += n - got
 			b.problem("%s: %d requests answered 2xx, %d tickets", dispatch.MaskPhone(phone), n, got)
 		}
 	}
 	for phone, n := range sentFrom {
-		if got := len(codesFrom[phone]); got > n {
+		if got := len(r.codesOf[phone]); got > n {
 			b.Twice += got - n
 			b.problem("%s: %d requests sent, %d tickets", dispatch.MaskPhone(phone), n, got)
 		}
 	}
-	for code := range mine {
-		if byCode[code] == nil {
-			b.Lost++
-			b.problem("ticket %s was confirmed to its client but is not listed", code)
+	confirmed := map[string]bool{}
+	for _, codes := range r.confirms {
+		for _, c := range codes {
+			if !confirmed[c] && byCode[c] == nil {
+				b.Lost++
+				b.problem("ticket %s was confirmed to its client but is not listed", c)
+			}
+			confirmed[c] = true
 		}
 	}
 
@@ -281,6 +276,32 @@ func (r *Runner) tickets(ctx context.Context) ([]*apiTicket, error) {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all, nil
+}
+
+// clientPhones maps every client's ID to its number, 500 at a time.
+func (r *Runner) clientPhones(ctx context.Context) (map[int64]string, error) {
+	out := map[int64]string{}
+	for off := 0; ; off += 500 {
+		var page struct {
+			Items []struct {
+				ID    int64  `json:"id"`
+				Phone string `json:"phone"`
+			} `json:"items"`
+			Total int `json:"total"`
+		}
+		if err := r.getJSON(ctx, "/api/v1/clients?limit=500&offset="+strconv.Itoa(off), &page); err != nil {
+			return nil, err
+		}
+		for _, c := range page.Items {
+			out[c.ID] = c.Phone
+		}
+		if len(page.Items) < 500 {
+			if len(out) != page.Total {
+				return nil, fmt.Errorf("loadgen: books: the client list gave %d of %d clients (its order is not stable)", len(out), page.Total)
+			}
+			return out, nil
+		}
+	}
 }
 
 // getJSON reads path from any target that answers, trying each in turn.

@@ -71,8 +71,9 @@ type Config struct {
 	MixSMS, MixVoice, MixWeb float64
 	// ClientPhones are numbers of known clients with a home location (as
 	// `dispatcher seed` makes them): texts and calls from them can be
-	// matched at once. Empty: every request comes from a new number, and
-	// texts and calls, having no address, go to the dispatchers.
+	// matched at once. Each is used once; after them, and when empty, every
+	// request comes from a new number, and texts and calls from a new
+	// number, having no address, go to the dispatchers.
 	ClientPhones []string
 	// Centre and SpreadKM place web requests.
 	Centre   Point

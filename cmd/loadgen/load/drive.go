@@ -74,6 +74,7 @@ type Runner struct {
 	confirms map[string][]string  // client phone -> codes confirmed
 	actions  map[string]int       // what the volunteers did
 	created  map[string]time.Time // code -> ticket created, from the books
+	codesOf  map[string][]string  // client phone -> ticket codes, oldest first, from the books
 	lastSent time.Time
 }
 
@@ -168,10 +169,12 @@ func (r *Runner) drive(ctx context.Context) time.Duration {
 	return time.Since(r.t0)
 }
 
-// clientPhone is the number request i comes from.
+// clientPhone is the number request i comes from: each known client once
+// (a client's second text would be taken as a message for the volunteer
+// helping them, not as a new request), then new numbers.
 func (r *Runner) clientPhone(i int) string {
-	if n := len(r.cfg.ClientPhones); n > 0 {
-		return r.cfg.ClientPhones[i%n]
+	if i < len(r.cfg.ClientPhones) {
+		return r.cfg.ClientPhones[i]
 	}
 	return fmt.Sprintf("+7707%07d", (r.cfg.RunID*100003+int64(i))%10000000)
 }

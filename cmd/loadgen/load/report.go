@@ -124,8 +124,8 @@ func (r *Runner) report(sendDur time.Duration, books *Books) *Report {
 }
 
 // pipelineTimes pairs each ticket with the request that made it: the web
-// share knows its code from the answer; a text or call is paired through the
-// confirmation its number received (in order, when a number sent several).
+// share knows its code from the answer; a text or call is paired with its
+// number's ticket (in order, when a number sent several).
 // Caller holds mu.
 func (r *Runner) pipelineTimes() (toOffer, toAssign []time.Duration) {
 	starts := map[string]time.Time{}
@@ -141,15 +141,12 @@ func (r *Runner) pipelineTimes() (toOffer, toAssign []time.Duration) {
 	}
 	for phone, ts := range byPhone {
 		var codes []string
-		seen := map[string]bool{}
-		for _, c := range r.confirms[phone] {
-			if !seen[c] && starts[c].IsZero() {
-				seen[c] = true
+		for _, c := range r.codesOf[phone] {
+			if starts[c].IsZero() {
 				codes = append(codes, c)
 			}
 		}
 		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		sort.SliceStable(codes, func(i, j int) bool { return r.created[codes[i]].Before(r.created[codes[j]]) })
 		for i := 0; i < len(ts) && i < len(codes); i++ {
 			starts[codes[i]] = ts[i]
 		}
