@@ -35,16 +35,26 @@ type Client struct {
 // answers. Every key it writes starts with prefix (REDIS_PREFIX).
 func Open(ctx context.Context, url, prefix string) (*Client, error) {
 	const op = "redis.Open"
-	opt, err := ParseURL(url)
+	c, err := NewClient(url, prefix)
 	if err != nil {
 		return nil, dispatch.E(op, err)
 	}
-	c := &Client{rdb: goredis.NewUniversalClient(opt), prefix: prefix}
 	if err := c.Ping(ctx); err != nil {
 		_ = c.rdb.Close()
 		return nil, dispatch.E(op, err)
 	}
 	return c, nil
+}
+
+// NewClient is Open without the check: it only parses url, and connects on
+// first use, for a process that must start while Redis is still down (its
+// /readyz reports Redis until it is back).
+func NewClient(url, prefix string) (*Client, error) {
+	opt, err := ParseURL(url)
+	if err != nil {
+		return nil, dispatch.E("redis.NewClient", err)
+	}
+	return &Client{rdb: goredis.NewUniversalClient(opt), prefix: prefix}, nil
 }
 
 // Ping checks that Redis answers, for /readyz.

@@ -83,3 +83,17 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Fatalf("Open of a closed port = %v, want EUNAVAILABLE", err)
 	}
 }
+
+func TestNewClientIsLazy(t *testing.T) {
+	c, err := NewClient("redis://127.0.0.1:1/0?dial_timeout=1s", "x:")
+	if err != nil {
+		t.Fatalf("NewClient of an unreachable server = %v, want a client", err)
+	}
+	defer c.Close()
+	if err := c.Ping(testCtx(t)); !dispatch.IsCode(err, dispatch.EUNAVAILABLE) {
+		t.Fatalf("Ping = %v, want EUNAVAILABLE", err)
+	}
+	if _, err := NewClient("redis://h/abc", "x:"); !dispatch.IsCode(err, dispatch.EINVALID) {
+		t.Fatalf("NewClient of a bad URL = %v, want EINVALID", err)
+	}
+}
