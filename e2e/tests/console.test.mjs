@@ -173,5 +173,15 @@ test('the phone simulator sends a signed text and lists the service\'s messages'
   await clickAndLoad(page, page.locator('button', { hasText: 'Start a new call' }));
   assert.ok(await page.locator('ol.timeline li').count() > 0, 'the call played no prompt');
   await screenshot(page, 'simulator');
+  // Walk the hotline by keys: 3 English, 1 escort or transport, then a
+  // recorded description; the call ends with the ticket's code read back.
+  await clickAndLoad(page, page.locator('button[value="key:3"]'));
+  assert.match(await page.locator('ol.timeline').textContent(), /[A-Za-z]{4,}/, 'no English prompt after pressing 3');
+  await clickAndLoad(page, page.locator('button[value="key:1"]'));
+  await clickAndLoad(page, page.locator('button[value="record"]'));
+  const heard = await page.locator('ol.timeline').textContent();
+  await screenshot(page, 'simulator-call');
+  assert.equal(await page.locator('[role="alert"]').count(), 0, `the call failed: ${heard}`);
+  console.log(`# the simulated call ended with: ${heard.replace(/\s+/g, ' ').trim().slice(0, 200)}`);
   await assertNoViolations('simulator with a call');
 });
