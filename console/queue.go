@@ -29,6 +29,9 @@ type queueData struct {
 	Urgency  string
 	Statuses []dispatch.Status
 	Total    int
+	// After is the newest event before the tickets were read: the live
+	// stream starts there, so nothing in between is missed.
+	After int64
 }
 
 type statusCount struct {
@@ -41,12 +44,20 @@ var openStatuses = []dispatch.Status{dispatch.StatusEscalated, dispatch.StatusNe
 	dispatch.StatusOffered, dispatch.StatusAssigned, dispatch.StatusInProgress}
 
 func (c *Console) queuePage(ec echo.Context) error {
+	ctx := ec.Request().Context()
 	d := queueData{Status: ec.QueryParam("status"), Urgency: ec.QueryParam("urgency"), Statuses: openStatuses}
 	f := dispatch.TicketFilter{Open: true, Limit: queueLimit}
 	if d.Status != "" {
 		f.Status = []dispatch.Status{dispatch.Status(d.Status)}
 	}
-	ts, total, err := c.store.Tickets(ec.Request().Context(), f)
+	if cur, ok := c.store.(dispatch.EventCursor); ok {
+		after, err := cur.LatestEventID(ctx)
+		if err != nil {
+			return dispatch.E("console.queue", err)
+		}
+		d.After = after
+	}
+	ts, total, err := c.store.Tickets(ctx, f)
 	if err != nil {
 		return dispatch.E("console.queue", err)
 	}

@@ -21,3 +21,11 @@ type VolunteerImporter interface {
 type UserLister interface {
 	Users(ctx context.Context) ([]*User, error)
 }
+
+// EventCursor gives the newest audit event's id, so that a page rendered
+// now can ask the event stream for everything after it and miss nothing
+// between the render and the stream's start. The PostgreSQL store
+// implements it.
+type EventCursor interface {
+	LatestEventID(ctx context.Context) (int64, error)
+}

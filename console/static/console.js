@@ -68,7 +68,10 @@
       .catch(function () { /* the next event or a reload brings it */ });
   }
 
-  var es = new EventSource("/console/events");
+  // Start after the newest event the server saw before it read the queue;
+  // on a reconnect the browser's Last-Event-ID takes over.
+  var after = table.getAttribute("data-after");
+  var es = new EventSource("/console/events" + (after && after !== "0" ? "?after=" + encodeURIComponent(after) : ""));
   es.onopen = function () { status.textContent = status.getAttribute("data-connected"); };
   es.onerror = function () { status.textContent = status.getAttribute("data-lost"); };
   es.onmessage = function (m) {

@@ -85,6 +85,11 @@ func TestConsoleEventsLiveAndResume(t *testing.T) {
 		}
 		ids = append(ids, e.ID)
 	}
+	// The queue page tells its stream where to start: after the newest
+	// event it had seen.
+	if _, body := b.get("/console"); !strings.Contains(body, `data-after="`+strconv.FormatInt(ids[2], 10)+`"`) {
+		t.Errorf("the queue page does not carry the newest event id %d", ids[2])
+	}
 	r2, done2 := b.stream(ids[0])
 	defer done2()
 	for _, want := range ids[1:] {
