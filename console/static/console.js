@@ -4,6 +4,16 @@
 // markup (and its escaping) comes from one place, the server's templates.
 "use strict";
 
+// After a failed form, move focus to the error so that keyboard and screen
+// reader users land on what went wrong.
+(function () {
+  var err = document.getElementById("error-summary");
+  if (err) {
+    err.setAttribute("tabindex", "-1");
+    err.focus();
+  }
+})();
+
 (function () {
   var table = document.getElementById("queue");
   var status = document.getElementById("live-status");
