@@ -18,6 +18,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -68,9 +69,11 @@ func (c *Client) Close() error {
 	return c.rdb.Close()
 }
 
-// fail gives a Redis error its op and code: a failed command means Redis is
-// down or unreachable (503), except a cancelled context, which stays
-// recognisable with errors.Is.
+// fail gives a Redis error its op and code. A connection that failed, or a
+// server that is loading, failing over or read-only, means Redis is
+// unavailable (503); any other error reply (a wrong type, CROSSSLOT, a script
+// error) is a bug (500); a cancelled context stays recognisable with
+// errors.Is.
 func fail(op string, err error) error {
 	if err == nil {
 		return nil
@@ -78,5 +81,19 @@ func fail(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return dispatch.E(op, err)
 	}
+	var reply goredis.Error
+	if errors.As(err, &reply) && !transient(reply.Error()) {
+		return dispatch.E(op, err)
+	}
 	return &dispatch.Error{Code: dispatch.EUNAVAILABLE, Op: op, Message: "Redis is unavailable.", Err: err}
+}
+
+// transient reports whether an error reply means "not now" rather than "never".
+func transient(msg string) bool {
+	for _, p := range []string{"LOADING", "READONLY", "CLUSTERDOWN", "MASTERDOWN", "TRYAGAIN", "BUSY", "MOVED", "ASK"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -97,3 +97,19 @@ func TestNewClientIsLazy(t *testing.T) {
 		t.Fatalf("NewClient of a bad URL = %v, want EINVALID", err)
 	}
 }
+
+func TestErrorCodes(t *testing.T) {
+	ctx := testCtx(t)
+	c := testClient(t)
+	// A key of the wrong type is a bug, not an outage.
+	must(t, c.rdb.Set(ctx, c.geoKey(), "not a geo set", 0).Err())
+	if _, err := NewGeoIndex(c).Near(ctx, astana, 1000, 5); !dispatch.IsCode(err, dispatch.EINTERNAL) {
+		t.Errorf("Near on a string key = %v, want EINTERNAL", err)
+	}
+	// A closed connection is an outage.
+	c2 := testClientPrefix(t, c.prefix)
+	c2.Close()
+	if err := c2.Ping(ctx); !dispatch.IsCode(err, dispatch.EUNAVAILABLE) {
+		t.Errorf("Ping on a closed client = %v, want EUNAVAILABLE", err)
+	}
+}
