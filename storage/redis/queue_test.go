@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -128,6 +130,28 @@ func TestQueueBlockedClaimWakesOnPush(t *testing.T) {
 	r := <-done
 	if r.err != nil || r.l.TicketID != 42 || r.l.Token == "" {
 		t.Fatalf("blocked Claim = %+v, %v; want ticket 42 with a token", r.l, r.err)
+	}
+}
+
+func TestQueueClaimEndsWithContext(t *testing.T) {
+	q := NewQueue(testClient(t), 0)
+	blocking := make(chan struct{}, 1)
+	q.beforeBlock = func() {
+		select {
+		case blocking <- struct{}{}:
+		default:
+		}
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.Claim(ctx, time.Hour)
+		done <- err
+	}()
+	<-blocking
+	cancel() // shutdown: Claim returns after at most one short block
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Claim after cancel = %v, want context.Canceled", err)
 	}
 }
 
