@@ -34,9 +34,11 @@ type PageOptions struct {
 	// ServiceNumber is the hotline's number (TWILIO_FROM_NUMBER), the "To"
 	// of simulated texts and calls.
 	ServiceNumber string
-	// Prompts holds prompts/<lang>.json (configs.Files): the simulator
-	// shows what a played audio prompt says. Nil: it shows the file's URL.
-	Prompts fs.FS
+	// Files is configs.Files: the reports name districts from its
+	// gazetteer.json, and the simulator shows what a played audio prompt
+	// says from its prompts/<lang>.json. Nil: reports group by address and
+	// the simulator shows the audio's URL.
+	Files fs.FS
 }
 
 // The repositories come from PageOptions, else from the Store.
@@ -139,6 +141,7 @@ func (c *Console) reportsPage(ec echo.Context) error {
 		p.Error = p.T("report.bad_period") + " " + dispatch.ErrorMessage(err)
 		return c.Render(ec, http.StatusBadRequest, "reports", p)
 	}
+	f.Areas = reportAreas(c.opts.Pages.Files, p.Lang)
 	repo := c.reportRepo()
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
@@ -199,6 +202,7 @@ func (c *Console) reportsCSV(ec echo.Context) error {
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
 	}
+	f.Areas = reportAreas(c.opts.Pages.Files, c.lang(ec))
 	r, err := repo.Report(ec.Request().Context(), f)
 	if err != nil {
 		return dispatch.E("console.reportsCSV", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kz-volunteers/dispatcher/configs"
 	"github.com/kz-volunteers/dispatcher/dispatch"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
 	"github.com/kz-volunteers/dispatcher/storage/storagetest"
@@ -58,7 +59,8 @@ func newPagesEnv(t *testing.T, simulator bool) *pagesEnv {
 	store := postgres.NewStore(db, nil)
 	env := &pagesEnv{e: echo.New(), raw: raw}
 	c := New(Options{Store: store, SimulatorMode: simulator, Pages: PageOptions{
-		Zone: time.UTC, PublicBaseURL: testBase, WebhookToken: testToken, ServiceNumber: "+77000000000"}})
+		Zone: time.UTC, PublicBaseURL: testBase, WebhookToken: testToken, ServiceNumber: "+77000000000",
+		Files: configs.Files}})
 	c.Register(env.e)
 	env.e.POST("/twilio/*", env.fakeTwilio)
 	env.viewer = newSession(t, store, "vera", dispatch.RoleViewer)
@@ -138,6 +140,10 @@ func TestReportsPage(t *testing.T) {
 	mustExecT(t, env.raw, `INSERT INTO tickets (code, channel, category, lang, address, status, client_id, created_at)
 		VALUES ('AAA-0001', 'sms', 'escort', 'ru', '<b>Астана</b>, ул. 1', 'new', 1, $1),
 		       ('AAA-0002', 'web', 'home', 'ru', '', 'completed', 1, $1)`, today.Add(time.Hour))
+	// Located in Almaty's Medeu district (configs/gazetteer.json), whatever
+	// its address says.
+	mustExecT(t, env.raw, `INSERT INTO tickets (code, channel, category, lang, address, status, client_id, created_at, lat, lon)
+		VALUES ('AAA-0003', 'voice', 'home', 'ru', 'somewhere', 'new', 1, $1, 43.241, 76.968)`, today.Add(time.Hour))
 
 	if rec := env.do(t, nil, http.MethodGet, "/console/reports", nil); rec.Code != http.StatusSeeOther {
 		t.Errorf("unauthenticated: %d, want a redirect to the login page", rec.Code)
@@ -148,7 +154,7 @@ func TestReportsPage(t *testing.T) {
 		t.Fatalf("viewer: %d\n%s", rec.Code, body)
 	}
 	for _, want := range []string{`id="chart-day"`, `id="chart-channel"`, `role="img"`, "Text message", "Web form",
-		"&lt;b&gt;Астана&lt;/b&gt;", "No address", "50.0%", `href="/console/reports.csv?from=`} {
+		"&lt;b&gt;Астана&lt;/b&gt;", "No address", "33.3%", "Almaty · Medeu", `href="/console/reports.csv?from=`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("reports page lacks %q", want)
 		}
@@ -172,7 +178,7 @@ func TestReportsPage(t *testing.T) {
 		t.Fatalf("csv: %d %v", rec.Code, rec.Header())
 	}
 	csvBody := strings.TrimPrefix(rec.Body.String(), "\ufeff")
-	if !strings.HasPrefix(csvBody, "section,key,value\n") || !strings.Contains(csvBody, "\nsummary,tickets,2\n") ||
+	if !strings.HasPrefix(csvBody, "section,key,value\n") || !strings.Contains(csvBody, "\nsummary,tickets,3\n") ||
 		!strings.Contains(csvBody, "\narea,<b>Астана</b>,1\n") {
 		t.Errorf("csv body:\n%s", csvBody)
 	}

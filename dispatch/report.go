@@ -20,6 +20,20 @@ type ReportFilter struct {
 	From time.Time
 	To   time.Time
 	Zone *time.Location
+	// Areas name where a ticket is: a ticket with a location counts in the
+	// area of lowest Priority whose centre is within its radius, the
+	// nearest if several. Tickets outside every area, or without a
+	// location, count under the first part of their address.
+	Areas []AreaCentre
+}
+
+// AreaCentre is a named area for the reports: a city's district, or a city.
+type AreaCentre struct {
+	Name     string
+	Location Location
+	RadiusKM float64
+	// Priority orders overlapping areas: districts (0) before their city (1).
+	Priority int
 }
 
 // Validate rejects an empty or reversed period, and one so long that the
@@ -48,9 +62,8 @@ type Report struct {
 	PerDay     []Count `json:"per_day"`
 	ByChannel  []Count `json:"by_channel"`
 	ByCategory []Count `json:"by_category"`
-	// ByArea groups by the first part of the ticket's address (the city or
-	// district, as the gazetteer and the forms write it); "" for tickets
-	// without an address.
+	// ByArea groups by the area of ReportFilter.Areas a ticket lies in,
+	// else by the first part of its address; "" for neither.
 	ByArea []Count `json:"by_area"`
 	// ToAssign and ToComplete measure from a ticket's creation.
 	ToAssign   Durations `json:"to_assign"`

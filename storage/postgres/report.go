@@ -31,11 +31,26 @@ ORDER BY d`
 // reportBreakdownSQL counts by channel, category and area in one scan.
 // GROUPING() tells which of the three a row belongs to: 3 (binary 011) is a
 // channel row, 5 (101) a category row, 6 (110) an area row.
+//
+// $3..$7 are the areas as parallel arrays (name, lat, lon, radius in km,
+// priority). Distances are equirectangular, which is exact enough within a
+// city: a degree of latitude is 111.2 km, one of longitude that times
+// cos(latitude).
 const reportBreakdownSQL = `
+WITH areas AS (
+    SELECT * FROM unnest($3::text[], $4::float8[], $5::float8[], $6::float8[], $7::int[])
+        AS a(name, lat, lon, radius_km, priority)
+)
 SELECT coalesce(channel, ''), coalesce(category, ''), coalesce(area, ''), count(*),
        GROUPING(channel, category, area)
-FROM (SELECT channel, category, btrim(split_part(address, ',', 1)) AS area
-      FROM tickets WHERE created_at >= $1 AND created_at < $2) t
+FROM (SELECT channel, category,
+             coalesce((SELECT a.name FROM areas a
+                       WHERE t.lat IS NOT NULL
+                         AND 111.2 * sqrt((a.lat - t.lat)^2 + ((a.lon - t.lon) * cos(radians(t.lat)))^2) <= a.radius_km
+                       ORDER BY a.priority, (a.lat - t.lat)^2 + ((a.lon - t.lon) * cos(radians(t.lat)))^2
+                       LIMIT 1),
+                      btrim(split_part(address, ',', 1))) AS area
+      FROM tickets t WHERE created_at >= $1 AND created_at < $2) t
 GROUP BY GROUPING SETS ((channel), (category), (area))
 ORDER BY 5, 4 DESC, 1, 2, 3`
 
@@ -113,7 +128,9 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 		return nil, wrap(op, err)
 	}
 
-	rows, err = db.QueryContext(ctx, reportBreakdownSQL, f.From, f.To)
+	names, lats, lons, radii, prio := areaArrays(f.Areas)
+	rows, err = db.QueryContext(ctx, reportBreakdownSQL, f.From, f.To,
+		pq.Array(names), pq.Array(lats), pq.Array(lons), pq.Array(radii), pq.Array(prio))
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -163,6 +180,19 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 		return nil, wrap(op, err)
 	}
 	return r, nil
+}
+
+// areaArrays passes the areas as parallel arrays: one parameter each, however
+// many areas there are.
+func areaArrays(areas []dispatch.AreaCentre) (names []string, lats, lons, radii []float64, prio []int64) {
+	for _, a := range areas {
+		names = append(names, a.Name)
+		lats = append(lats, a.Location.Lat)
+		lons = append(lons, a.Location.Lon)
+		radii = append(radii, a.RadiusKM)
+		prio = append(prio, int64(a.Priority))
+	}
+	return names, lats, lons, radii, prio
 }
 
 // seconds turns an epoch difference into a Duration rounded to the

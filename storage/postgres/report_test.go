@@ -231,3 +231,26 @@ func counts(kv ...any) []dispatch.Count {
 	}
 	return out
 }
+
+// Areas: a located ticket counts in the district whose radius holds it, even
+// when the city's centre is nearer (priority), then in the city; tickets
+// outside every area, or without a location, count by their address.
+func TestReportAreas(t *testing.T) {
+	store, raw := reportDB(t)
+	seedReport(t, raw)
+	f := almatyPeriod(t)
+	f.Areas = []dispatch.AreaCentre{
+		{Name: "Астана", Location: dispatch.Location{Lat: 51.105, Lon: 71.405}, RadiusKM: 25, Priority: 1},
+		{Name: "Астана · Есиль", Location: dispatch.Location{Lat: 51.08, Lon: 71.38}, RadiusKM: 5},
+		{Name: "Алматы · Медеу", Location: dispatch.Location{Lat: 43.24, Lon: 76.97}, RadiusKM: 5},
+		{Name: "Алматы · Далеко", Location: dispatch.Location{Lat: 43.40, Lon: 77.30}, RadiusKM: 5},
+	}
+	r, err := store.Report(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// T1 (51.1, 71.4): 0.6 km from the city centre, 2.6 km from Есиль's:
+	// Есиль. T3 (43.25, 76.95): 2 km from Медеу's centre. T2 and T5 have no
+	// location and count by address; T4 and T7 have neither.
+	wantCounts(t, "ByArea", r.ByArea, counts("", 2, "Алматы", 1, "Алматы · Медеу", 1, "Астана", 1, "Астана · Есиль", 1))
+}
