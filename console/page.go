@@ -52,9 +52,10 @@ type Page struct {
 	// Data is the page's own data.
 	Data any
 
-	url *url.URL
-	cat catalogue
-	now time.Time
+	url  *url.URL
+	cat  catalogue
+	now  time.Time
+	zone *time.Location
 }
 
 // T returns the text of key in the page's language, formatted with args
@@ -83,8 +84,32 @@ func (p *Page) Age(t time.Time) string {
 	return p.T("age.days", m/(24*60))
 }
 
-// When formats a time for the timeline and lists.
-func (p *Page) When(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+// When formats a time for the timeline and lists, in the service's time
+// zone (Options.Pages.Zone), which is the dispatchers' own.
+func (p *Page) When(t time.Time) string {
+	if p.zone != nil {
+		t = t.In(p.zone)
+	}
+	return t.Format("2006-01-02 15:04:05")
+}
+
+// Skills names skills in the page's language, comma separated.
+func (p *Page) Skills(ss []dispatch.Skill) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p.T("skill." + string(s))
+	}
+	return strings.Join(out, ", ")
+}
+
+// Needs names a client's needs in the page's language.
+func (p *Page) Needs(ns []dispatch.Need) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = p.T("need." + string(n))
+	}
+	return strings.Join(out, ", ")
+}
 
 // LangLink is one entry of the language switch.
 type LangLink struct {
@@ -122,6 +147,7 @@ func (c *Console) Page(ec echo.Context, nav, titleKey string, data any) *Page {
 		url:       ec.Request().URL,
 		cat:       c.cat,
 		now:       c.now(),
+		zone:      c.opts.Pages.Zone,
 	}
 	if s := sessionOf(ec); s != nil {
 		p.User = s.User
