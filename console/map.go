@@ -27,6 +27,10 @@ func (c *Console) registerMap(g *echo.Group) {
 type mapData struct {
 	M   *dispatch.MapData
 	SVG template.HTML
+	// Cities are the focus choices (those with points); Focus the chosen
+	// one's key, "" for everything.
+	Cities []mapCity
+	Focus  string
 }
 
 func (c *Console) mapPage(ec echo.Context) error {
@@ -40,7 +44,17 @@ func (c *Console) mapPage(ec echo.Context) error {
 	}
 	d := &mapData{M: m}
 	p := c.Page(ec, "map", "map.title", d)
-	d.SVG = mapSVG(m, mapLabels{
+	cities := mapCities(loadGazetteer(c.files()), p.Lang, m)
+	for _, city := range cities {
+		if city.Points > 0 {
+			d.Cities = append(d.Cities, city)
+		}
+		if city.Key == ec.QueryParam("focus") {
+			d.Focus, d.M = city.Key, focus(m, city)
+		}
+	}
+	m = d.M
+	d.SVG = mapSVG(m, cities, mapLabels{
 		Title:       p.T("map.title"),
 		Desc:        p.T("map.desc", len(m.Tickets), len(m.Volunteers)),
 		Ticket:      p.T("map.legend.ticket"),

@@ -79,8 +79,9 @@ type mapLabels struct {
 	VolunteerName             func(dispatch.MapVolunteer) string
 }
 
-// mapSVG draws the tickets with a location and the volunteers.
-func mapSVG(d *dispatch.MapData, l mapLabels) template.HTML {
+// mapSVG draws the tickets with a location and the volunteers, and names
+// the cities that fall inside the drawing.
+func mapSVG(d *dispatch.MapData, cities []mapCity, l mapLabels) template.HTML {
 	var pts []dispatch.Location
 	for _, t := range d.Tickets {
 		pts = append(pts, *t.Location)
@@ -93,6 +94,14 @@ func mapSVG(d *dispatch.MapData, l mapLabels) template.HTML {
 	chartOpen(&sb, "map", l.Title, l.Desc, p.w, p.h+95)
 	fmt.Fprintf(&sb, `<rect x="0" y="0" width="%d" height="%d" fill="#f7f7f4" stroke="%s"></rect>`, p.w, p.h, chartGrid)
 	graticule(&sb, p)
+	for _, c := range cities {
+		x, y := p.xy(c.Location)
+		if x < 0 || y < 12 || x > float64(p.w)-40 || y > float64(p.h) {
+			continue
+		}
+		fmt.Fprintf(&sb, `<text class="city" x="%.1f" y="%.1f" font-size="13" font-style="italic" fill="#4a4a4a">%s</text>`,
+			x+6, y-6, svgText(c.Name))
+	}
 	// Volunteers first, so that tickets, what a dispatcher acts on, are on top.
 	for _, v := range d.Volunteers {
 		x, y := p.xy(v.Location)

@@ -62,7 +62,7 @@ func TestMapSVG(t *testing.T) {
 		},
 		Volunteers: []dispatch.MapVolunteer{{ID: 3, Name: `<b>Ann</b> & "Bo"`, Location: dispatch.Location{Lat: 51.15, Lon: 71.45}}},
 	}
-	out := string(mapSVG(d, mapLabels{
+	out := string(mapSVG(d, []mapCity{{Name: "Астана <центр>", Location: dispatch.Location{Lat: 51.13, Lon: 71.43}}, {Name: "Алматы", Location: dispatch.Location{Lat: 43.24, Lon: 76.89}}}, mapLabels{
 		Title: "Map", Desc: "2 tickets", Ticket: "Ticket (circle)", Urgent: "Urgent (triangle)", Volunteer: "Volunteer (square)", LegendTitle: "Legend",
 		TicketName:    func(t dispatch.MapTicket) string { return "Ticket " + t.Code },
 		VolunteerName: func(v dispatch.MapVolunteer) string { return "Volunteer " + v.Name },
@@ -73,13 +73,16 @@ func TestMapSVG(t *testing.T) {
 	}
 	for _, want := range []string{`<circle class="ticket"`, `<polygon class="ticket urgent"`, `<rect class="vol"`,
 		"<title>Ticket A1</title>", "<title>Ticket B2</title>", "Volunteer &lt;b&gt;Ann&lt;/b&gt; &amp; &#34;Bo&#34;",
-		"Ticket (circle)", "Urgent (triangle)", "Volunteer (square)"} {
+		"Ticket (circle)", "Urgent (triangle)", "Volunteer (square)", "Астана &lt;центр&gt;"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("map lacks %q", want)
 		}
 	}
 	if strings.Contains(out, "<b>Ann") {
 		t.Error("volunteer name not escaped")
+	}
+	if strings.Contains(out, "Алматы") {
+		t.Error("a city outside the drawing is labelled")
 	}
 }
 
@@ -88,5 +91,33 @@ func TestNiceStep(t *testing.T) {
 		if got := niceStep(in); math.Abs(got-want) > 1e-12 {
 			t.Errorf("niceStep(%v) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+func TestMapFocus(t *testing.T) {
+	astana := dispatch.Location{Lat: 51.13, Lon: 71.43}
+	pavlodar := dispatch.Location{Lat: 52.29, Lon: 76.97}
+	d := &dispatch.MapData{
+		Tickets: []dispatch.MapTicket{{ID: 1, Location: &dispatch.Location{Lat: 51.15, Lon: 71.45}},
+			{ID: 2, Location: &dispatch.Location{Lat: 52.28, Lon: 76.95}}},
+		Volunteers: []dispatch.MapVolunteer{{ID: 3, Location: dispatch.Location{Lat: 51.0, Lon: 71.3}},
+			{ID: 4, Location: dispatch.Location{Lat: 52.3, Lon: 77.0}}, {ID: 5, Location: dispatch.Location{Lat: 52.31, Lon: 76.9}}},
+		NoLocation: []dispatch.MapTicket{{ID: 6}},
+	}
+	places := []gazetteerPlace{
+		{Names: []string{"Астана", "Astana"}, Lat: astana.Lat, Lon: astana.Lon},
+		{Names: []string{"Павлодар", "Pavlodar"}, Lat: pavlodar.Lat, Lon: pavlodar.Lon},
+		{Names: []string{"Ақтау", "Aktau"}, Lat: 43.65, Lon: 51.16},
+	}
+	cities := mapCities(places, dispatch.LangKK, d)
+	if len(cities) != 3 || cities[0].Key != "astana" || cities[0].Name != "Астана" || cities[0].Points != 2 || cities[1].Points != 3 || cities[2].Points != 0 {
+		t.Fatalf("cities %+v", cities)
+	}
+	f := focus(d, cities[1])
+	if len(f.Tickets) != 1 || f.Tickets[0].ID != 2 || len(f.Volunteers) != 2 || len(f.NoLocation) != 1 {
+		t.Errorf("Pavlodar focus %+v", f)
+	}
+	if km := distanceKM(astana, pavlodar); km < 380 || km > 420 {
+		t.Errorf("Astana–Pavlodar %.0f km, want about 400", km)
 	}
 }

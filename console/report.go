@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kz-volunteers/dispatcher/configs"
 	"github.com/kz-volunteers/dispatcher/dispatch"
 )
 
@@ -34,10 +35,10 @@ type PageOptions struct {
 	// ServiceNumber is the hotline's number (TWILIO_FROM_NUMBER), the "To"
 	// of simulated texts and calls.
 	ServiceNumber string
-	// Files is configs.Files: the reports name districts from its
-	// gazetteer.json, and the simulator shows what a played audio prompt
-	// says from its prompts/<lang>.json. Nil: reports group by address and
-	// the simulator shows the audio's URL.
+	// Files holds gazetteer.json, from which the reports name districts and
+	// the map names and focuses on cities, and prompts/<lang>.json, from
+	// which the simulator shows what a played audio prompt says. Nil: the
+	// files the binary embeds (configs.Files).
 	Files fs.FS
 }
 
@@ -48,6 +49,13 @@ func (c *Console) reportRepo() dispatch.ReportRepo {
 	}
 	r, _ := c.store.(dispatch.ReportRepo)
 	return r
+}
+
+func (c *Console) files() fs.FS {
+	if f := c.opts.Pages.Files; f != nil {
+		return f
+	}
+	return configs.Files
 }
 
 func (c *Console) zone() *time.Location {
@@ -141,7 +149,7 @@ func (c *Console) reportsPage(ec echo.Context) error {
 		p.Error = p.T("report.bad_period") + " " + dispatch.ErrorMessage(err)
 		return c.Render(ec, http.StatusBadRequest, "reports", p)
 	}
-	f.Areas = reportAreas(c.opts.Pages.Files, p.Lang)
+	f.Areas = reportAreas(c.files(), p.Lang)
 	repo := c.reportRepo()
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
@@ -202,7 +210,7 @@ func (c *Console) reportsCSV(ec echo.Context) error {
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
 	}
-	f.Areas = reportAreas(c.opts.Pages.Files, c.lang(ec))
+	f.Areas = reportAreas(c.files(), c.lang(ec))
 	r, err := repo.Report(ec.Request().Context(), f)
 	if err != nil {
 		return dispatch.E("console.reportsCSV", err)

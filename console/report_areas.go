@@ -25,9 +25,9 @@ type gazetteerPlace struct {
 	Districts []gazetteerPlace `json:"districts"`
 }
 
-// reportAreas reads gazetteer.json from fsys, naming places in lang. Nil or
-// an unreadable file gives no areas: the report then groups by address.
-func reportAreas(fsys fs.FS, lang dispatch.Lang) []dispatch.AreaCentre {
+// loadGazetteer reads gazetteer.json from fsys; nil or an unreadable file
+// gives no places.
+func loadGazetteer(fsys fs.FS) []gazetteerPlace {
 	if fsys == nil {
 		return nil
 	}
@@ -41,8 +41,14 @@ func reportAreas(fsys fs.FS, lang dispatch.Lang) []dispatch.AreaCentre {
 	if json.Unmarshal(b, &doc) != nil {
 		return nil
 	}
+	return doc.Places
+}
+
+// reportAreas turns the gazetteer into report areas, naming places in
+// lang. No gazetteer gives no areas: the report then groups by address.
+func reportAreas(fsys fs.FS, lang dispatch.Lang) []dispatch.AreaCentre {
 	var out []dispatch.AreaCentre
-	for _, p := range doc.Places {
+	for _, p := range loadGazetteer(fsys) {
 		city := placeName(p.Names, lang)
 		if city == "" {
 			continue

@@ -208,7 +208,7 @@ func (c *Console) simulatorCall(ec echo.Context) error {
 		for i, pr := range step.Prompts {
 			if pr.Kind == "play" {
 				if texts == nil {
-					texts = promptTexts(c.opts.Pages.Files)
+					texts = promptTexts(c.files())
 				}
 				step.Prompts[i].Said = said(texts, pr.Text)
 			}

@@ -139,6 +139,15 @@ test('the map draws tickets and volunteers offline, with a text alternative', as
   assert.ok(rows > 0, 'the map has no table of its points');
   await screenshot(page, 'map');
   await assertNoViolations('map');
+  // Focus on the first city that has points: the drawing is fitted to it.
+  const choices = await page.locator('#map-focus option').count();
+  assert.ok(choices > 1, 'the map offers no city to focus on');
+  await page.locator('#map-focus').selectOption({ index: 1 });
+  await clickAndLoad(page, page.locator('form[action="/console/map"] button[type="submit"]'));
+  assert.match(page.url(), /[?&]focus=/);
+  assert.ok(await page.locator('svg#map text.city').count() > 0, 'the focused map names no city');
+  await screenshot(page, 'map-city');
+  await assertNoViolations('map focused on a city');
 });
 
 test('the reports page shows charts and tables, and exports CSV', async () => {
