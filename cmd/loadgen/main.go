@@ -37,6 +37,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "summary" {
+		return summary(args[1:], os.Stdout)
+	}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	var c load.Config
 	targets := fs.String("target", "http://127.0.0.1:8080", "the service's base URL(s), comma separated; loopback only")

@@ -366,14 +366,27 @@ func errKind(err error) string {
 	return "transport_other"
 }
 
-// drain waits until the texts stop (Quiet) or Drain passes.
+// drain waits until every accepted request's confirmation went out and
+// then nothing was sent for Quiet, or until Drain passes.
 func (r *Runner) drain(ctx context.Context) {
-	deadline := time.Now().Add(r.cfg.Drain)
+	end := time.Now()
+	deadline := end.Add(r.cfg.Drain)
 	for time.Now().Before(deadline) {
 		r.mu.Lock()
-		last := r.lastSent
+		last, confirmed, accepted := r.lastSent, 0, 0
+		for _, cs := range r.confirms {
+			confirmed += len(cs)
+		}
+		for _, in := range r.intakes {
+			if in.accepted {
+				accepted++
+			}
+		}
 		r.mu.Unlock()
-		if time.Since(last) > r.cfg.Quiet {
+		if last.Before(end) {
+			last = end
+		}
+		if confirmed >= accepted && time.Since(last) > r.cfg.Quiet {
 			return
 		}
 		select {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kz-volunteers/dispatcher/cmd/loadgen/load"
+)
+
+// summary prints one Markdown table row per report.json, with the
+// sustained rate as a share of the raw INSERT ceiling measured in the same
+// bench run: `loadgen summary -insert-rate 8500 reports/x/*/report.json`.
+func summary(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	insert := fs.Float64("insert-rate", 0, "pgbench one-row INSERTs per second measured in the same run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "| run | processes | offered /s | sustained /s | ratio to raw INSERT | webhook p50 / p95 / p99 / max ms | intake→first offer p50 / p99 ms | intake→assignment p50 / p99 ms | errors | books |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|---|---|---|")
+	for _, path := range fs.Args() {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var r load.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		ratio := "–"
+		if *insert > 0 {
+			ratio = fmt.Sprintf("%.2f", r.SustainedRPS / *insert)
+		}
+		errs := 0
+		for _, n := range r.Errors {
+			errs += n
+		}
+		books := "balance"
+		if r.Books == nil || !r.Books.Balanced {
+			books = "**do not balance**"
+		}
+		name := r.Label
+		if name == "" {
+			name = filepath.Base(filepath.Dir(path))
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.1f | %s | %.1f / %.1f / %.1f / %.0f | %.0f / %.0f | %.0f / %.0f | %d | %s |\n",
+			name, len(r.Targets), r.Rate, r.SustainedRPS, ratio, r.Webhooks.P50, r.Webhooks.P95, r.Webhooks.P99, r.Webhooks.Max,
+			r.ToFirstOffer.P50, r.ToFirstOffer.P99, r.ToAssignment.P50, r.ToAssignment.P99, errs, books)
+	}
+	return nil
+}
