@@ -84,9 +84,19 @@ type MatchResult struct {
 // volunteers are plenty, and the cap bounds the work of a match.
 const maxSearchHits = 1000
 
+// searchLimits are the limits of the geo searches at one radius, tried in
+// turn while too few of the hits are eligible.
+var searchLimits = []int{4 * candidatePool, maxSearchHits}
+
 // volunteerChunk is how many volunteers one query loads, below any page
 // limit the store may enforce.
-const volunteerChunk = 200
+const volunteerChunk = 100
+
+// candidatePool is how many eligible volunteers, nearest first, the matcher
+// ranks at most. Enough for fairness and reliability to choose among, few
+// enough that a match in a dense city reads a few hundred rows, not
+// thousands.
+const candidatePool = 50
 
 // match finds and ranks the volunteers for t, widening the radius until
 // Batch are eligible or the widest radius is searched.
@@ -117,53 +127,75 @@ func (e *Engine) match(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 	return res, E(op, err)
 }
 
-// search is one pass of the widening radii over the geo index.
+// search is one pass of the widening radii over the geo index. Hits come
+// nearest first and are read from PostgreSQL in chunks; the search stops
+// as soon as candidatePool volunteers are eligible, so a dense city costs
+// no more than a sparse one.
 func (e *Engine) search(ctx context.Context, r Repo, t *Ticket, rules *MatchRules) (*MatchResult, error) {
 	radii := e.opts.Radii
 	maxM := radii[len(radii)-1] * 1000
 	res := &MatchResult{vols: map[int64]*Volunteer{}}
 	seen := map[int64]bool{}
 	for _, km := range radii {
-		hits, err := e.geo.Near(ctx, *t.Location, km*1000, maxSearchHits)
-		if err != nil {
-			return nil, err
+		var hits []GeoHit
+		// A short search first: in a dense city its nearest hits are
+		// enough; a longer one only when they were mostly filtered out.
+		for _, limit := range searchLimits {
+			var err error
+			if hits, err = e.geo.Near(ctx, *t.Location, km*1000, limit); err != nil {
+				return nil, err
+			}
+			fresh := make([]GeoHit, 0, len(hits))
+			for _, h := range hits {
+				if !seen[h.VolunteerID] {
+					seen[h.VolunteerID] = true
+					fresh = append(fresh, h)
+				}
+			}
+			for i := 0; i < len(fresh) && len(res.Eligible) < candidatePool; i += volunteerChunk {
+				if err := e.consider(ctx, r, t, rules, fresh[i:min(i+volunteerChunk, len(fresh))], maxM, res); err != nil {
+					return nil, err
+				}
+			}
+			if len(res.Eligible) >= candidatePool || len(hits) < limit {
+				break
+			}
 		}
 		res.RadiusKM, res.Hits = km, len(hits)
-		fresh := make([]GeoHit, 0, len(hits))
-		for _, h := range hits {
-			if !seen[h.VolunteerID] {
-				seen[h.VolunteerID] = true
-				fresh = append(fresh, h)
-			}
-		}
-		vols, err := loadVolunteers(ctx, r, fresh)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range fresh {
-			v := vols[h.VolunteerID]
-			c := Candidate{VolunteerID: h.VolunteerID, DistanceM: h.DistanceM}
-			if v == nil {
-				c.Filtered = FilterUnavailable
-				res.Filtered = append(res.Filtered, c)
-				continue
-			}
-			c.Name = v.Name
-			if c.Filtered = rules.Filter(v); c.Filtered != "" {
-				res.Filtered = append(res.Filtered, c)
-				continue
-			}
-			p := ScoreVolunteer(v, h.DistanceM, maxM, t.Lang)
-			c.Score, c.Parts = round3(p.Total()), p.Map()
-			res.Eligible = append(res.Eligible, c)
-			res.vols[v.ID] = v
-		}
 		if len(res.Eligible) >= e.opts.Batch || len(hits) >= maxSearchHits {
 			break
 		}
 	}
 	RankCandidates(res.Eligible)
 	return res, nil
+}
+
+// consider loads the volunteers of hits in one query, filters and scores
+// them into res.
+func (e *Engine) consider(ctx context.Context, r Repo, t *Ticket, rules *MatchRules, hits []GeoHit, maxM float64, res *MatchResult) error {
+	vols, err := loadVolunteers(ctx, r, hits)
+	if err != nil {
+		return err
+	}
+	for _, h := range hits {
+		v := vols[h.VolunteerID]
+		c := Candidate{VolunteerID: h.VolunteerID, DistanceM: h.DistanceM}
+		if v == nil {
+			c.Filtered = FilterUnavailable
+			res.Filtered = append(res.Filtered, c)
+			continue
+		}
+		c.Name = v.Name
+		if c.Filtered = rules.Filter(v); c.Filtered != "" {
+			res.Filtered = append(res.Filtered, c)
+			continue
+		}
+		p := ScoreVolunteer(v, h.DistanceM, maxM, t.Lang)
+		c.Score, c.Parts = round3(p.Total()), p.Map()
+		res.Eligible = append(res.Eligible, c)
+		res.vols[v.ID] = v
+	}
+	return nil
 }
 
 // rules gathers what the matcher needs to know about t besides its place.

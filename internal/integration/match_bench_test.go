@@ -1,0 +1,82 @@
+package integration
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/storage/storagetest"
+)
+
+// BenchmarkMatch times one match (Engine.Suggest: the ticket, its client and
+// offers, the widening geo search, the hits' volunteers with their stats in
+// a few queries, filters and scores) with 1k to 1M volunteers in the geo
+// index, spread over a city 30 km across. The denser the city, the sooner
+// the search stops: it never reads more than a thousand hits.
+//
+//	go test ./internal/integration -run '^$' -bench Match -benchtime 200x
+func BenchmarkMatch(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("volunteers=%d", n), func(b *testing.B) {
+			if n > 100_000 && storagetest.Short() {
+				b.Skip("short: the 1M index takes a while to build")
+			}
+			g := newEngRig(b, false, dispatch.EngineOptions{})
+			tk := engBenchWorld(g, n)
+			e := g.engine()
+			var cands []dispatch.Candidate
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				var err error
+				if cands, err = e.Suggest(g.ctx, tk.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(cands)), "candidates/op")
+		})
+	}
+}
+
+// engBenchPG is how many of the volunteers nearest the ticket get a
+// PostgreSQL row: all a search can return (it stops at a thousand). The rest
+// live only in the geo index, which is what the benchmark scales.
+const engBenchPG = 1000
+
+// engBenchWorld puts n volunteers at random points within 15 km of the
+// centre (the same points every run) and returns a ticket at the centre.
+func engBenchWorld(g *engRig, n int) *dispatch.Ticket {
+	g.t.Helper()
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	type pt struct {
+		loc  dispatch.Location
+		dist float64
+	}
+	pts := make([]pt, n)
+	for i := range pts {
+		r, a := 15*math.Sqrt(rng.Float64()), 2*math.Pi*rng.Float64()
+		pts[i] = pt{engOffset(engAstana, r*math.Sin(a), r*math.Cos(a)), r}
+	}
+	sort.Slice(pts, func(i, j int) bool { return pts[i].dist < pts[j].dist })
+	index := make(map[int64]dispatch.Location, n)
+	for i, p := range pts {
+		if i < engBenchPG {
+			loc := p.loc
+			v := &dispatch.Volunteer{Name: "v", Phone: g.phone(), Languages: []dispatch.Lang{dispatch.LangRU, dispatch.LangKK},
+				Skills: []dispatch.Skill{dispatch.SkillCar}, Location: &loc, Available: true, MaxTasks: 1}
+			if err := g.store.CreateVolunteer(g.ctx, v); err != nil {
+				g.t.Fatal(err)
+			}
+			index[v.ID] = loc
+			continue
+		}
+		index[int64(10_000_000+i)] = p.loc
+	}
+	if err := g.geo.Rebuild(g.ctx, index); err != nil {
+		g.t.Fatal(err)
+	}
+	return g.ticket(nil)
+}
