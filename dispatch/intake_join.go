@@ -36,6 +36,10 @@ func (in *Intake) join(ctx context.Context, c *Client, r IntakeRequest) (*Intake
 		if !t.Open() {
 			return nil // closed meanwhile: a new ticket it is
 		}
+		if r.SourceID != "" && t.SourceID == r.SourceID {
+			joined = t // a retry of the text that opened this ticket
+			return nil
+		}
 		events, err := tx.Events(ctx, t.ID)
 		if err != nil {
 			return err

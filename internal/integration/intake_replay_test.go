@@ -47,6 +47,11 @@ func TestIntakeConcurrentReplaysMakeOneTicket(t *testing.T) {
 	if n := g.tickets(); n != 2 {
 		t.Fatalf("%d tickets after ten replays of a call and of a text, want 2", n)
 	}
+	// A replay that raced past the first look-up is not joined to the
+	// ticket its own first copy opened.
+	if tk := g.ticketBySource("SMreplay"); tk.Description != text.Get("Body") {
+		t.Fatalf("description after replays: %q", tk.Description)
+	}
 }
 
 func TestIntakeTextJoinsOpenTicket(t *testing.T) {
