@@ -52,16 +52,17 @@ type intake struct {
 // Runner is one load run against the service. Make it with NewRunner, then
 // Run; the fake Twilio it serves must be the service's TWILIO_API_BASE_URL.
 type Runner struct {
-	cfg    Config
-	fake   *FakeTwilio
-	client *http.Client
-	rng    *mrand.Rand
-	rngMu  sync.Mutex
-	seq    atomic.Int64
-	next   atomic.Int64 // round-robin over targets and tokens
-	t0     time.Time
-	closed atomic.Bool
-	bg     sync.WaitGroup // volunteers' pending answers
+	cfg     Config
+	fake    *FakeTwilio
+	client  *http.Client
+	rng     *mrand.Rand
+	rngMu   sync.Mutex
+	seq     atomic.Int64
+	next    atomic.Int64 // round-robin over targets and tokens
+	t0      time.Time
+	closed  atomic.Bool
+	onStart func()
+	bg      sync.WaitGroup // volunteers' pending answers
 
 	mu       sync.Mutex
 	samples  []sample
@@ -77,6 +78,10 @@ type Runner struct {
 	codesOf  map[string][]string  // client phone -> ticket codes, oldest first, from the books
 	lastSent time.Time
 }
+
+// OnStart sets a function run when the load starts (after seeding): the
+// fault tests break things from there.
+func (r *Runner) OnStart(fn func()) { r.onStart = fn }
 
 // NewRunner checks cfg and prepares a run; fake receives the service's texts.
 func NewRunner(cfg Config, fake *FakeTwilio) (*Runner, error) {
@@ -112,6 +117,9 @@ func (r *Runner) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	r.t0 = time.Now()
+	if r.onStart != nil {
+		r.onStart()
+	}
 	r.mu.Lock()
 	r.lastSent = r.t0
 	r.mu.Unlock()
