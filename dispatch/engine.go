@@ -358,7 +358,7 @@ func (e *Engine) message(ctx context.Context, r Repo, key, to string, lang Lang,
 // volunteerLang is the language to write to v in: the ticket's when v reads
 // it, else v's first.
 func volunteerLang(v *Volunteer, prefer Lang) Lang {
-	if v.SpeaksAny(prefer) || len(v.Languages) == 0 {
+	if v.SpeaksAny(prefer) || len(v.Languages) == 0 || !v.Languages[0].Valid() {
 		return prefer
 	}
 	return v.Languages[0]
