@@ -91,7 +91,7 @@ func mapSVG(d *dispatch.MapData, cities []mapCity, l mapLabels) template.HTML {
 	}
 	p := fitProjection(pts)
 	var sb strings.Builder
-	chartOpen(&sb, "map", l.Title, l.Desc, p.w, p.h+95)
+	chartOpen(&sb, "map", l.Title, l.Desc, p.w, p.h+112)
 	fmt.Fprintf(&sb, `<rect x="0" y="0" width="%d" height="%d" fill="#f7f7f4" stroke="%s"></rect>`, p.w, p.h, chartGrid)
 	graticule(&sb, p)
 	for _, c := range cities {
