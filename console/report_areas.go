@@ -74,6 +74,13 @@ func placeName(names []string, lang dispatch.Lang) string {
 		return ""
 	}
 	if lang == dispatch.LangEN {
+		// English spelling (plain ASCII, "Kokshetau") before the Kazakh
+		// Latin alphabet's ("Kókshetaý").
+		for _, n := range names {
+			if isASCII(n) {
+				return n
+			}
+		}
 		for _, n := range names {
 			if isLatin(n) {
 				return n
@@ -81,6 +88,15 @@ func placeName(names []string, lang dispatch.Lang) string {
 		}
 	}
 	return names[0]
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return false
+		}
+	}
+	return strings.TrimSpace(s) != ""
 }
 
 func isLatin(s string) bool {

@@ -12,12 +12,14 @@ func TestReportAreas(t *testing.T) {
 	fsys := fstest.MapFS{"gazetteer.json": {Data: []byte(`{"places":[
 		{"names":["Алматы","Алма-Ата","Almaty"],"lat":43.2389,"lon":76.8897,"districts":[
 			{"names":["Медеу","Медеуский","Medeu"],"lat":43.24,"lon":76.97}]},
-		{"names":["Рудный"],"lat":52.96,"lon":63.12}]}`)}}
+		{"names":["Рудный"],"lat":52.96,"lon":63.12},
+		{"names":["Көкшетау","Кокшетау","Kókshetaý","Kokshetau"],"lat":53.28,"lon":69.39}]}`)}}
 	got := reportAreas(fsys, dispatch.LangEN)
 	want := []dispatch.AreaCentre{
 		{Name: "Almaty", Location: dispatch.Location{Lat: 43.2389, Lon: 76.8897}, RadiusKM: cityRadiusKM, Priority: 1},
 		{Name: "Almaty · Medeu", Location: dispatch.Location{Lat: 43.24, Lon: 76.97}, RadiusKM: districtRadiusKM},
 		{Name: "Рудный", Location: dispatch.Location{Lat: 52.96, Lon: 63.12}, RadiusKM: cityRadiusKM, Priority: 1},
+		{Name: "Kokshetau", Location: dispatch.Location{Lat: 53.28, Lon: 69.39}, RadiusKM: cityRadiusKM, Priority: 1},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("areas %+v, want %+v", got, want)
