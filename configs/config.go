@@ -65,6 +65,11 @@ type Config struct {
 	SessionTTL             time.Duration `env:"SESSION_TTL"`
 	CookieSecure           bool          `env:"COOKIE_SECURE"`
 	LoginAttemptsPerMinute int           `env:"LOGIN_ATTEMPTS_PER_MINUTE"`
+
+	// Retention and the hours statement (issue 8).
+	RetentionPeriod   time.Duration `env:"RETENTION_PERIOD"`
+	RetentionInterval time.Duration `env:"RETENTION_INTERVAL"`
+	CentreName        string        `env:"CENTRE_NAME"`
 }
 
 // SimulatorMode reports whether no Twilio credentials are set, so messages
@@ -252,6 +257,12 @@ func (c *Config) Validate() error {
 	for k, v := range durations {
 		if v <= 0 {
 			bad(k, "must be above zero, got %s", v)
+		}
+	}
+	durations["RETENTION_PERIOD"], durations["RETENTION_INTERVAL"] = c.RetentionPeriod, c.RetentionInterval
+	for _, k := range []string{"RETENTION_PERIOD", "RETENTION_INTERVAL"} {
+		if durations[k] <= 0 {
+			bad(k, "must be above zero, got %s", durations[k])
 		}
 	}
 	if len(c.MatchRadiiKM) == 0 {
