@@ -145,3 +145,17 @@ func TestNoMatchReason(t *testing.T) {
 		t.Errorf("nobody found: %q", got)
 	}
 }
+
+func TestDistanceM(t *testing.T) {
+	astana, almaty := Location{Lat: 51.1694, Lon: 71.4491}, Location{Lat: 43.2389, Lon: 76.8897}
+	if d := DistanceM(astana, almaty) / 1000; d < 960 || d > 980 {
+		t.Errorf("Astana–Almaty %.0f km, want about 970", d)
+	}
+	north := Location{Lat: astana.Lat + 1, Lon: astana.Lon}
+	if d := DistanceM(astana, north) / 1000; d < 111 || d > 111.4 {
+		t.Errorf("one degree of latitude %.1f km, want about 111.2", d)
+	}
+	if d := DistanceM(astana, astana); d != 0 {
+		t.Errorf("no distance %v", d)
+	}
+}

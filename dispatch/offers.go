@@ -24,11 +24,14 @@ func (e *Engine) nextWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket, 
 		return e.escalate(ctx, r, fx, t, ActorSystem, ChannelSystem,
 			fmt.Sprintf("no volunteer accepted within %s", e.opts.MaxWait))
 	}
+	if sent, err := e.regularWave(ctx, r, fx, t, now); sent || err != nil {
+		return err
+	}
 	res, err := e.match(ctx, r, t, now)
 	if err != nil {
 		return err
 	}
-	if err := e.recordMatch(ctx, r, fx, t, res); err != nil {
+	if err := e.recordMatch(ctx, r, fx, t, res, ""); err != nil {
 		return err
 	}
 	if len(res.Eligible) == 0 {
@@ -38,6 +41,12 @@ func (e *Engine) nextWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket, 
 		}
 		return e.escalate(ctx, r, fx, t, ActorSystem, ChannelSystem, reason)
 	}
+	return e.offerWave(ctx, r, fx, t, res, now)
+}
+
+// offerWave offers t to the best Batch of res's eligible candidates at once
+// and sets the ticket due when their offers expire.
+func (e *Engine) offerWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket, res *MatchResult, now time.Time) error {
 	wave, expires := t.Wave+1, now.Add(e.opts.OfferTTL)
 	for _, c := range res.Eligible[:min(e.opts.Batch, len(res.Eligible))] {
 		o := &Offer{TicketID: t.ID, VolunteerID: c.VolunteerID, Wave: wave, Status: OfferPending,
@@ -198,7 +207,7 @@ const matchEventLimit = 30
 
 // recordMatch writes what the matcher saw: who was considered, with each
 // distance and score part, and who was filtered out and why.
-func (e *Engine) recordMatch(ctx context.Context, r Repo, fx *engineFx, t *Ticket, res *MatchResult) error {
+func (e *Engine) recordMatch(ctx context.Context, r Repo, fx *engineFx, t *Ticket, res *MatchResult, note string) error {
 	counts := map[string]int{}
 	for _, c := range res.Filtered {
 		counts[c.Filtered]++
@@ -216,7 +225,7 @@ func (e *Engine) recordMatch(ctx context.Context, r Repo, fx *engineFx, t *Ticke
 		return err
 	}
 	return fx.record(ctx, r, t, &TicketEvent{Kind: EventMatch, Actor: string(ActorSystem), Channel: ChannelSystem,
-		Reason: fmt.Sprintf("%d eligible, %d filtered within %g km", len(res.Eligible), len(res.Filtered), res.RadiusKM),
+		Reason: joinNote(fmt.Sprintf("%d eligible, %d filtered within %g km", len(res.Eligible), len(res.Filtered), res.RadiusKM), note),
 		Data:   string(b)})
 }
 
