@@ -149,3 +149,25 @@ func TestConsoleImportCleanFile(t *testing.T) {
 		t.Fatalf("wrong header: %d", status)
 	}
 }
+
+// BenchmarkConsoleImport10k measures a whole import of 10,000 volunteers
+// through the console: upload, parse, duplicate check and the one
+// transaction that writes them.
+func BenchmarkConsoleImport10k(b *testing.B) {
+	g := newConRigTB(b)
+	br := g.login(dispatch.RoleDispatcher)
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		var sb strings.Builder
+		sb.WriteString("name,phone,languages,skills,lat,lon,max_tasks,available\n")
+		for j := 0; j < 10000; j++ {
+			fmt.Fprintf(&sb, "V %d,+7706%07d,ru,car,51.1,71.4,1,yes\n", j, i*10000+j)
+		}
+		i++
+		b.StartTimer()
+		if status, _ := br.upload(map[string]string{"step": "commit", "csv": sb.String()}, ""); status != http.StatusOK {
+			b.Fatalf("import: %d", status)
+		}
+	}
+}

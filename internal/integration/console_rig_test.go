@@ -29,7 +29,7 @@ import (
 // conRig is a console on a real server, database and Redis, with one user
 // of each role (password conPassword).
 type conRig struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	store  *postgres.Store
 	bus    *redis.Bus
@@ -45,6 +45,11 @@ type route struct{ Method, Path string }
 const conPassword = "correct horse battery"
 
 func newConRig(t *testing.T) *conRig {
+	t.Helper()
+	return newConRigTB(t)
+}
+
+func newConRigTB(t testing.TB) *conRig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
