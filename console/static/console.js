@@ -91,3 +91,21 @@
   };
   es.addEventListener("reload", function () { window.location.reload(); });
 })();
+
+// On a ticket page, say (once, politely) when the ticket changes elsewhere,
+// rather than reloading under a dispatcher who is typing.
+(function () {
+  var note = document.getElementById("ticket-changed");
+  var live = document.getElementById("live");
+  if (!note || !window.EventSource) return;
+  var id = note.getAttribute("data-ticket");
+  var es = new EventSource("/console/events");
+  es.onmessage = function (m) {
+    var ev;
+    try { ev = JSON.parse(m.data); } catch (e) { return; }
+    if (!ev || String(ev.ticket_id) !== id || !note.hidden) return;
+    note.hidden = false;
+    live.textContent = note.textContent;
+    es.close();
+  };
+})();
