@@ -50,6 +50,8 @@ type Options struct {
 	// Heartbeat is how often an idle event stream sends a comment so that
 	// proxies keep it open. Default 15s.
 	Heartbeat time.Duration
+	// Records are the barrier reports, volunteer hours and erasure pages.
+	Records RecordsOptions
 }
 
 // Console serves /console. Build it with New, mount it with Register, and
@@ -135,6 +137,7 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerReports(g)
 	c.registerMap(g)
 	c.registerSimulator(g)
+	c.registerRecords(g) // barriers*.go, hours*.go, erasure*.go
 }
 
 // cacheStatic lets browsers keep assets for an hour: they change only with
