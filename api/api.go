@@ -76,6 +76,7 @@ func (a *API) routes() []route {
 		{http.MethodGet, "/clients/:id", viewer, a.getClient},
 		{http.MethodPut, "/clients/:id", dispatcher, a.replaceClient},
 		{http.MethodPatch, "/clients/:id", dispatcher, a.patchClient},
+		{http.MethodPost, "/clients/:id/erase", dispatcher, a.eraseClient},
 
 		{http.MethodGet, "/tickets", viewer, a.listTickets},
 		{http.MethodPost, "/tickets", dispatcher, a.createTicket},
