@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/kz-volunteers/dispatcher/dispatch"
 )
 
@@ -99,4 +101,29 @@ func TestEngineSurvivesRedisLoss(t *testing.T) {
 			t.Errorf("ticket %d is %s, want assigned", tk.ID, got.Status)
 		}
 	}
+}
+
+// Run's workers and reconciler end with its context, leaving no goroutine
+// behind: a ticket in hand is finished first.
+func TestEngineRunStopsCleanly(t *testing.T) {
+	g := newEngRig(t, false, dispatch.EngineOptions{ClaimWait: 100 * time.Millisecond, ReconcileInterval: 50 * time.Millisecond})
+	g.volunteer("v", 1, nil)
+	e := g.process()
+	before := goleak.IgnoreCurrent()
+	ctx, stop := context.WithCancel(g.ctx)
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	tk := g.ticket(nil)
+	if err := g.queue.Push(g.ctx, tk.ID, time.Now(), tk.Urgency); err != nil {
+		t.Fatal(err)
+	}
+	g.eventually("the ticket offered", func() bool { return g.get(tk.ID).Status == dispatch.StatusOffered })
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	goleak.VerifyNone(t, before,
+		// database/sql's pool keeps these until the pool closes at cleanup.
+		goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"),
+		goleak.IgnoreTopFunction("database/sql.(*DB).connectionCleaner"))
 }
