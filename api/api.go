@@ -25,6 +25,9 @@ type Options struct {
 	// WritesPerMinute caps the writes one token may make (default 600):
 	// a partner's runaway script must not flood the dispatchers' queue.
 	WritesPerMinute int
+	// Eraser carries out erasure requests (issue 8); nil: a
+	// dispatch.Retention on Store, when Store is a dispatch.RetentionStore.
+	Eraser ClientEraser
 }
 
 // API serves /api/v1.
@@ -37,6 +40,7 @@ type API struct {
 	limiter dispatch.Limiter
 	log     *slog.Logger
 	writes  int
+	eraser  ClientEraser
 }
 
 // New returns the API.
@@ -48,7 +52,8 @@ func New(opts Options) *API {
 		opts.WritesPerMinute = 600
 	}
 	return &API{store: opts.Store, intake: opts.Intake, actions: opts.Actions, assign: opts.Assignments,
-		phones: opts.Phones, limiter: opts.Limiter, log: opts.Logger, writes: opts.WritesPerMinute}
+		phones: opts.Phones, limiter: opts.Limiter, log: opts.Logger, writes: opts.WritesPerMinute,
+		eraser: opts.Eraser}
 }
 
 // route is one endpoint and the least role that may call it.
