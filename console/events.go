@@ -58,6 +58,9 @@ func (c *Console) events(ec echo.Context) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w.Writer)
+	// The per-write deadlines below must not outlive the stream: the
+	// connection may serve another request after it.
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
 	send := func(format string, args ...any) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if _, err := fmt.Fprintf(w, format, args...); err != nil {
