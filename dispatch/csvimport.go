@@ -19,7 +19,10 @@ import (
 //	name       the volunteer's name
 //	phone      any form the phone normaliser accepts (+7 701 234 56 78, 87012345678)
 //	languages  kk, ru, en separated by spaces, commas, semicolons or |; empty: ru
+//	           (names as a centre's sheet writes them are accepted too:
+//	           қазақ, казахский, kazakh, русский, орыс, английский, ағылшын...)
 //	skills     wheelchair, sign_language, car, medical, separated the same way
+//	           (or коляска, жестовый, машина, медицина; арба, ым, көлік, медицина)
 //	lat, lon   decimal degrees (a decimal comma is accepted); both or neither
 //	max_tasks  1 to 20; empty: 1
 //	available  true/false, yes/no, 1/0, да/нет, иә/жоқ; empty: true
@@ -219,7 +222,7 @@ func parseVolunteerRow(get func(string) string, phones Phones) (*Volunteer, []Im
 	if s := get("languages"); s != "" {
 		v.Languages = nil
 		for _, w := range splitList(s) {
-			l, err := ParseLang(w)
+			l, err := csvLang(w)
 			if err != nil {
 				bad("languages", "%q is not one of kk, ru, en", w)
 				continue
@@ -228,7 +231,7 @@ func parseVolunteerRow(get func(string) string, phones Phones) (*Volunteer, []Im
 		}
 	}
 	for _, w := range splitList(get("skills")) {
-		s := Skill(strings.ToLower(w))
+		s := csvSkill(w)
 		if !s.Valid() {
 			bad("skills", "%q is not a known skill (wheelchair, sign_language, car, medical)", w)
 			continue
@@ -281,4 +284,33 @@ func parseVolunteerRow(get func(string) string, phones Phones) (*Volunteer, []Im
 
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' || r == ' ' || r == '/' })
+}
+
+// csvLang reads a language as codes or as the names a centre's spreadsheet
+// uses, in Kazakh, Russian or English.
+func csvLang(w string) (Lang, error) {
+	switch strings.ToLower(w) {
+	case "қаз", "қазақ", "қазақша", "казахский", "каз", "kazakh", "qazaq", "qazaqsha":
+		return LangKK, nil
+	case "рус", "русский", "орыс", "орысша", "russian":
+		return LangRU, nil
+	case "англ", "английский", "ағылшын", "ағылшынша", "english":
+		return LangEN, nil
+	}
+	return ParseLang(w)
+}
+
+// csvSkill reads a skill as its code or a common Russian or Kazakh word.
+func csvSkill(w string) Skill {
+	switch strings.ToLower(w) {
+	case "коляска", "арба":
+		return SkillWheelchair
+	case "жестовый", "сурдо", "ым":
+		return SkillSignLanguage
+	case "машина", "авто", "автомобиль", "көлік":
+		return SkillCar
+	case "медицина", "мед", "медик":
+		return SkillMedical
+	}
+	return Skill(strings.ToLower(w))
 }

@@ -56,6 +56,21 @@ func TestParseVolunteerCSV(t *testing.T) {
 	}
 }
 
+// Centres write languages and skills as words, in Russian or Kazakh.
+func TestParseVolunteerCSVWords(t *testing.T) {
+	in := "name,phone,languages,skills\nАнна,+77011234567,\"казахский, русский\",\"машина, коляска\"\nБолат,+77011234568,қазақша ағылшын,көлік\n"
+	im, err := dispatch.ParseVolunteerCSV(strings.NewReader(in), nil)
+	if err != nil || len(im.Errors) > 0 || len(im.Rows) != 2 {
+		t.Fatalf("%v %+v", err, im.Errors)
+	}
+	if a := im.Rows[0].Volunteer; fmt.Sprint(a.Languages, a.Skills) != "[kk ru] [car wheelchair]" {
+		t.Errorf("Анна: %v %v", a.Languages, a.Skills)
+	}
+	if b := im.Rows[1].Volunteer; fmt.Sprint(b.Languages, b.Skills) != "[kk en] [car]" {
+		t.Errorf("Болат: %v %v", b.Languages, b.Skills)
+	}
+}
+
 func TestParseVolunteerCSVFileErrors(t *testing.T) {
 	for _, in := range []string{"", "name\nAnna\n", "name,phone,colour\n", "name,phone,name\n"} {
 		if _, err := dispatch.ParseVolunteerCSV(strings.NewReader(in), nil); !dispatch.IsCode(err, dispatch.EINVALID) || dispatch.ErrorMessage(err) == "" {
