@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -17,6 +18,84 @@ const RecurringSourcePrefix = "recurring:"
 
 // IsRecurring reports whether t is an occurrence of a recurring request.
 func IsRecurring(t *Ticket) bool { return strings.HasPrefix(t.SourceID, RecurringSourcePrefix) }
+
+// Recurring is a request repeated every week at the same time: weekly
+// shopping for the same client, say. Where schedules are stored is up to
+// the caller; CreateOccurrences turns them into tickets.
+type Recurring struct {
+	ID          int64
+	ClientID    int64
+	Category    Category
+	Description string
+	Lang        Lang
+	Location    *Location
+	Address     string
+	Urgency     Urgency
+	Needs       []Skill
+	// Day, Start and End (minutes after midnight, in the service's zone)
+	// are the weekly time window of the help.
+	Day        time.Weekday
+	Start, End int
+}
+
+// Next is the first window of r that starts after t, in loc.
+func (r *Recurring) Next(t time.Time, loc *time.Location) (start, end time.Time) {
+	t = t.In(loc)
+	ahead := (int(r.Day%7) - int(t.Weekday()) + 7) % 7
+	d := time.Date(t.Year(), t.Month(), t.Day()+ahead, 0, 0, 0, 0, loc)
+	if !d.Add(time.Duration(r.Start) * time.Minute).After(t) {
+		d = d.AddDate(0, 0, 7)
+	}
+	return d.Add(time.Duration(r.Start) * time.Minute), d.Add(time.Duration(r.End) * time.Minute)
+}
+
+// CreateOccurrences makes the ticket of each schedule whose next window
+// starts within horizon from now, queued for the engine at once so that
+// the volunteer has notice. Each occurrence's SourceID is
+// "recurring:<id>:<date>", so a second call, from this process or
+// another, creates nothing more. It returns how many tickets it made.
+func (e *Engine) CreateOccurrences(ctx context.Context, rs []*Recurring, horizon time.Duration) (int, error) {
+	const op = "dispatch.Engine.CreateOccurrences"
+	now, made := e.now(), 0
+	for _, rc := range rs {
+		start, end := rc.Next(now, e.opts.Location)
+		if start.Sub(now) > horizon {
+			continue
+		}
+		src := fmt.Sprintf("%s%d:%s", RecurringSourcePrefix, rc.ID, start.Format("2006-01-02"))
+		if _, err := e.store.TicketBySource(ctx, src); err == nil {
+			continue
+		} else if !IsCode(err, ENOTFOUND) {
+			return made, E(op, err)
+		}
+		err := e.inTx(ctx, func(r Repo, fx *engineFx) error {
+			t := &Ticket{Channel: ChannelSystem, Category: rc.Category, Description: rc.Description, Lang: rc.Lang,
+				Location: rc.Location, Address: rc.Address, Urgency: rc.Urgency, Needs: rc.Needs,
+				WindowStart: &start, WindowEnd: &end, Status: StatusNew, ClientID: rc.ClientID, SourceID: src}
+			if !t.Urgency.Valid() {
+				t.Urgency = UrgencyNormal
+			}
+			if err := r.CreateTicket(ctx, t); err != nil {
+				return err
+			}
+			reason := fmt.Sprintf("recurring request %d", rc.ID)
+			if _, err := fx.transition(ctx, r, t, StatusQueued, ActorSystem, ChannelSystem, reason); err != nil {
+				return err
+			}
+			t.DueAt = &now
+			fx.push(t, now)
+			return r.UpdateTicket(ctx, t)
+		})
+		switch {
+		case IsCode(err, ECONFLICT): // another process made it first
+		case err != nil:
+			return made, E(op, err)
+		default:
+			made++
+		}
+	}
+	return made, nil
+}
 
 // regularWave offers a recurring ticket's first wave to the volunteer who
 // served the client last, alone, when they can take it now. It reports
