@@ -23,7 +23,13 @@ import (
 // dispatcherBin is cmd/dispatcher, built by TestMain.
 var dispatcherBin string
 
+// TestMain builds cmd/dispatcher, or uses DSP_DISPATCHER_BIN when set (a
+// binary built already, as make chaos does).
 func TestMain(m *testing.M) {
+	if bin := os.Getenv("DSP_DISPATCHER_BIN"); bin != "" {
+		dispatcherBin = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "dsp-faults-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
