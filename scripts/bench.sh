@@ -14,7 +14,8 @@
 # Settings (environment): BENCH_RATES ("100 300 1000 3000"), BENCH_DURATION
 # (10s), BENCH_PROCS ("1 3"), BENCH_VOLUNTEERS (1000), BENCH_PIPELINE_RATE
 # (200; 0 skips it), BENCH_DOC (docs/performance.md; empty: not written),
-# TEST_DATABASE_URL (a role that may create databases), TEST_REDIS_URL.
+# TEST_DATABASE_URL (a role that may create databases), TEST_REDIS_URL,
+# DISPATCHER_BIN (use this binary instead of building cmd/dispatcher).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +55,11 @@ if ! have pgbench || ! have redis-benchmark; then
 fi
 
 say "building bin/dispatcher and bin/loadgen"
-$GO build -o bin/dispatcher ./cmd/dispatcher
+if [ -n "${DISPATCHER_BIN:-}" ]; then
+  cp "$DISPATCHER_BIN" bin/dispatcher # a binary built elsewhere (from a snapshot, say)
+else
+  $GO build -o bin/dispatcher ./cmd/dispatcher
+fi
 $GO build -o bin/loadgen ./cmd/loadgen
 
 db_url() { sed -E "s#/[^/?]+(\?|$)#/$1\1#" <<<"$ADMIN_URL"; }
