@@ -145,15 +145,22 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	ih.Register(e)
+	records, barriersPage, err := m.openRecords() // retention.go
+	if err != nil {
+		return err
+	}
+	barriersPage.Register(e)
 	api.New(api.Options{
 		Store: m.Store, Intake: m.Intake, Actions: m.Engine, Assignments: m.Engine,
 		Phones: phones, Limiter: m.Limiter, Logger: m.Logger,
+		Eraser: records.Retention,
 	}).Register(e.Group("/api/v1"))
 	m.Console = console.New(console.Options{
 		Store: m.Store, Actions: m.Engine, Assignments: m.Engine, Bus: m.Bus, Phones: phones,
 		Limiter: m.Limiter, SessionTTL: cfg.SessionTTL, CookieSecure: cfg.CookieSecure,
 		LoginAttemptsPerMinute: cfg.LoginAttemptsPerMinute, Logger: m.Logger,
 		SimulatorMode: cfg.SimulatorMode(),
+		Records:       records,
 		Pages: console.PageOptions{
 			Zone: zone, Reports: m.Store, Map: m.Store, Sim: m.Store,
 			PublicBaseURL: cfg.PublicBaseURL, WebhookToken: cfg.WebhookAuthToken(), ServiceNumber: cfg.TwilioFromNumber,
@@ -190,6 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun("waker", func() error { return m.Waker.Run(bg) })
 	m.goRun("engine", func() error { return m.Engine.Run(bg) })
 	m.goRun("outbox", func() error { return m.Outbox.Run(bg) })
+	m.goRun("retention", func() error { return m.runRetention(bg) })
 	m.goRun("http", func() error {
 		if err := m.HTTP.Start(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
