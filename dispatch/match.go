@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -80,6 +81,10 @@ type MatchResult struct {
 	vols map[int64]*Volunteer
 }
 
+// maxSearchLat is the latitude beyond which a geo index (Redis's, on Web
+// Mercator) cannot place a point.
+const maxSearchLat = 85.05112878
+
 // maxSearchHits caps one geo search: in a dense city the nearest thousand
 // volunteers are plenty, and the cap bounds the work of a match.
 const maxSearchHits = 1000
@@ -104,6 +109,12 @@ func (e *Engine) match(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 	const op = "dispatch.match"
 	if t.Location == nil {
 		return nil, Errorf(EUNPROCESSABLE, "ticket %s has no location to match from", t.Code)
+	}
+	if err := t.Location.Validate(); err != nil {
+		return nil, err
+	}
+	if math.Abs(t.Location.Lat) > maxSearchLat {
+		return nil, Errorf(EINVALID, "latitude %.5f is beyond the %.2f° a geo index can search", t.Location.Lat, maxSearchLat)
 	}
 	rules, err := e.rules(ctx, r, t, now)
 	if err != nil {

@@ -28,7 +28,11 @@ func (e *Engine) nextWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket, 
 		return err
 	}
 	res, err := e.match(ctx, r, t, now)
-	if err != nil {
+	if IsCode(err, EINVALID) {
+		// A place the geo index cannot search (validated at intake, so
+		// rare): retrying would fail forever, a dispatcher can fix it.
+		return e.escalate(ctx, r, fx, t, ActorSystem, ChannelSystem, "location cannot be searched: "+ErrorMessage(err))
+	} else if err != nil {
 		return err
 	}
 	if err := e.recordMatch(ctx, r, fx, t, res, ""); err != nil {

@@ -152,3 +152,14 @@ func TestEngineEscalatesWhenNobodyQualifies(t *testing.T) {
 		t.Errorf("ticket without a location: %s %q, want escalated \"needs location\"", got.Status, got.Reason)
 	}
 }
+
+func TestEngineEscalatesAPlaceTheIndexCannotSearch(t *testing.T) {
+	g := newEngRig(t, true, dispatch.EngineOptions{})
+	g.volunteer("v", 1, nil)
+	pole := dispatch.Location{Lat: 89.9, Lon: 10}
+	tk := g.ticket(func(tk *dispatch.Ticket) { tk.Location = &pole })
+	got := g.handle(g.engine(), tk.ID)
+	if got.Status != dispatch.StatusEscalated || !strings.HasPrefix(got.Reason, "location cannot be searched") {
+		t.Fatalf("%s %q, want escalated for the location", got.Status, got.Reason)
+	}
+}
