@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"sort"
@@ -89,6 +90,10 @@ func newEngRig(t testing.TB, fake bool, opts dispatch.EngineOptions) *engRig {
 		t.Fatal(err)
 	}
 	opts.Now = now
+	if opts.Logger == nil {
+		// Shown when the test fails: why a background engine did not act.
+		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	if opts.Location == nil {
 		opts.Location = engZone
 	}
@@ -108,7 +113,8 @@ func newEngRig(t testing.TB, fake bool, opts dispatch.EngineOptions) *engRig {
 // their own, as another process does.
 func (g *engRig) open(now func() time.Time) (*postgres.Store, *redis.Client) {
 	g.t.Helper()
-	db, err := postgres.Open(g.ctx, g.url, 8)
+	// Few connections: every package's tests share one server.
+	db, err := postgres.Open(g.ctx, g.url, 4)
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -267,7 +273,7 @@ func (g *engRig) handle(e *dispatch.Engine, id int64) *dispatch.Ticket {
 // wait for background work to happen, not a measure of its speed.
 func (g *engRig) eventually(what string, cond func() bool) {
 	g.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			g.t.Fatalf("gave up waiting: %s", what)
