@@ -272,3 +272,17 @@ func nfyContains(s string, subs ...string) bool {
 	}
 	return false
 }
+
+func TestNotifySimulatorDeliversAtOnce(t *testing.T) {
+	g := newNfyRig(t)
+	g.enqueue(3)
+	g.outbox(g.store, notify.NewSimulator(), 1)
+	for _, n := range g.settle() {
+		if n.Status != dispatch.NotifyDelivered || !strings.HasPrefix(n.ProviderSID, "SM") || n.SentAt == nil {
+			t.Errorf("%s: %s sid %q", n.Key, n.Status, n.ProviderSID)
+		}
+	}
+	if len(g.fake.Messages()) != 0 {
+		t.Error("the simulator reached Twilio")
+	}
+}
