@@ -78,12 +78,19 @@ var adminRoutes = map[string]bool{"/console/users": true}
 func TestConsoleRefusesTooSmallRole(t *testing.T) {
 	g := newConRig(t)
 	tk := g.ticket("help")
+	v := g.volunteer("Асель")
 	viewer := g.login(dispatch.RoleViewer)
 	for _, r := range g.routes {
 		if public(r) || r.Path == "/console/logout" || r.Path == "/console/events" {
 			continue
 		}
-		path := fill(r.Path, tk.ID)
+		id := tk.ID
+		if strings.HasPrefix(r.Path, "/console/volunteers/") {
+			id = v.ID
+		} else if strings.HasPrefix(r.Path, "/console/clients/") {
+			id = tk.ClientID
+		}
+		path := fill(r.Path, id)
 		var status int
 		if r.Method == http.MethodPost {
 			status, _ = viewer.form(path, url.Values{})
