@@ -96,6 +96,7 @@ say "redis: SET $REDIS_SET/s, GET $REDIS_GET/s"
 # --- 2. The service under load ----------------------------------------------
 PIDS=()
 stop_serve() {
+  local p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()
@@ -105,6 +106,7 @@ trap stop_serve EXIT
 # run NAME PROCS RATE MIX: one loadgen run against a fresh deployment.
 run() {
   local name=$1 procs=$2 rate=$3 mix=$4
+  if [ "$procs" -gt 8 ]; then say "at most 8 processes"; return 1; fi
   local db=dsp_bench_${STAMP,,}_${name}
   db=${db//[^a-z0-9_]/_}
   local dir=$OUT/$name
@@ -140,8 +142,8 @@ run() {
   redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "bench:$STAMP:$name:*" | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" DEL >/dev/null || true
 }
 
-for p in $PROCS; do
-  for r in $RATES; do run "p${p}-r${r}" "$p" "$r" "$MIX"; done
+for procs in $PROCS; do
+  for rate in $RATES; do run "p${procs}-r${rate}" "$procs" "$rate" "$MIX"; done
 done
 if [ "$PIPELINE_RATE" != 0 ]; then
   run "pipeline-r$PIPELINE_RATE" 1 "$PIPELINE_RATE" "sms=0,voice=0,web=1"
