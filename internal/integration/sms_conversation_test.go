@@ -59,8 +59,9 @@ func (g *smsRig) msg(key string) *dispatch.Notification {
 	}
 	n := &dispatch.Notification{Key: key}
 	var tid sql.NullInt64
-	err := g.sql.QueryRowContext(g.ctx, `SELECT to_phone, body, template, lang, status, ticket_id FROM notifications WHERE key = $1`, key).
-		Scan(&n.To, &n.Body, &n.Template, &n.Lang, &n.Status, &tid)
+	var sid sql.NullString
+	err := g.sql.QueryRowContext(g.ctx, `SELECT to_phone, body, template, lang, status, ticket_id, provider_sid
+		FROM notifications WHERE key = $1`, key).Scan(&n.To, &n.Body, &n.Template, &n.Lang, &n.Status, &tid, &sid)
 	if err == sql.ErrNoRows {
 		return nil
 	}
@@ -70,6 +71,7 @@ func (g *smsRig) msg(key string) *dispatch.Notification {
 	if tid.Valid {
 		n.TicketID = &tid.Int64
 	}
+	n.ProviderSID = sid.String
 	return n
 }
 
