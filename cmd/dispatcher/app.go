@@ -108,10 +108,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	zone := cfg.Location()
-	m.Intake = dispatch.NewIntake(m.Store, m.Queue, m.Bus, phones, geocoder, m.Messages, dispatch.IntakeOptions{
+	// Everything that queues messages gets a store that wakes the senders on
+	// commit, so a text leaves at once rather than at the senders' next tick.
+	waking := dispatch.WakeSenders(m.Store, m.Waker)
+	m.Intake = dispatch.NewIntake(waking, m.Queue, m.Bus, phones, geocoder, m.Messages, dispatch.IntakeOptions{
 		SMSJoinWindow: cfg.SMSJoinWindow, Logger: m.Logger,
 	})
-	m.Engine = dispatch.NewEngine(m.Store, m.Queue, m.Geo, m.Bus, m.Messages, dispatch.EngineOptions{
+	m.Engine = dispatch.NewEngine(waking, m.Queue, m.Geo, m.Bus, m.Messages, dispatch.EngineOptions{
 		Radii: cfg.MatchRadiiKM, Batch: cfg.OfferBatch, OfferTTL: cfg.OfferTTL, MaxWaves: cfg.MaxWaves,
 		MaxWait: cfg.MaxWait, ConfirmWindow: cfg.ConfirmWindow, Workers: cfg.EngineWorkers,
 		ReconcileInterval: cfg.ReconcileInterval, Location: zone, Logger: m.Logger,
@@ -119,7 +122,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.Outbox = dispatch.NewOutbox(m.Store, m.Sender, m.Waker, dispatch.OutboxOptions{
 		Workers: cfg.SenderWorkers, Bus: m.Bus, Logger: m.Logger,
 	})
-	m.Conversation = dispatch.NewConversation(m.Store, m.Engine, m.Intake, m.Messages, dispatch.ConversationOptions{
+	m.Conversation = dispatch.NewConversation(waking, m.Engine, m.Intake, m.Messages, dispatch.ConversationOptions{
 		Logger: m.Logger,
 	})
 
@@ -151,12 +154,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	barriersPage.Register(e)
 	api.New(api.Options{
-		Store: m.Store, Intake: m.Intake, Actions: m.Engine, Assignments: m.Engine,
+		Store: waking, Intake: m.Intake, Actions: m.Engine, Assignments: m.Engine,
 		Phones: phones, Limiter: m.Limiter, Logger: m.Logger,
 		Eraser: records.Retention,
 	}).Register(e.Group("/api/v1"))
 	m.Console = console.New(console.Options{
-		Store: m.Store, Actions: m.Engine, Assignments: m.Engine, Bus: m.Bus, Phones: phones,
+		Store: waking, Actions: m.Engine, Assignments: m.Engine, Bus: m.Bus, Phones: phones,
 		Limiter: m.Limiter, SessionTTL: cfg.SessionTTL, CookieSecure: cfg.CookieSecure,
 		LoginAttemptsPerMinute: cfg.LoginAttemptsPerMinute, Logger: m.Logger,
 		SimulatorMode: cfg.SimulatorMode(),
@@ -164,6 +167,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Pages: console.PageOptions{
 			Zone: zone, Reports: m.Store, Map: m.Store, Sim: m.Store,
 			PublicBaseURL: cfg.PublicBaseURL, WebhookToken: cfg.WebhookAuthToken(), ServiceNumber: cfg.TwilioFromNumber,
+			Files: configs.Files,
 		},
 	})
 	m.Console.Register(e)

@@ -32,7 +32,9 @@ func maskText(s string) string {
 // guarantee is the handler's, not each caller's.
 type maskingHandler struct{ next slog.Handler }
 
-func (h maskingHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+func (h maskingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
 
 func (h maskingHandler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, maskText(r.Message), r.PC)
@@ -51,7 +53,9 @@ func (h maskingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return maskingHandler{h.next.WithAttrs(m)}
 }
 
-func (h maskingHandler) WithGroup(name string) slog.Handler { return maskingHandler{h.next.WithGroup(name)} }
+func (h maskingHandler) WithGroup(name string) slog.Handler {
+	return maskingHandler{h.next.WithGroup(name)}
+}
 
 func maskAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()

@@ -46,6 +46,12 @@ func TestWholeLoopBySMS(t *testing.T) {
 	sms(client.Phone, "Нужно купить продукты и лекарства", "SM00000000000000000000000000000001")
 
 	var ticket *dispatch.Ticket
+	defer func() {
+		if t.Failed() && ticket != nil {
+			evs, _ := m.Store.Events(ctx, ticket.ID)
+			t.Logf("ticket %d is %s (%s): %s", ticket.ID, ticket.Status, ticket.Reason, dumpEvents(evs))
+		}
+	}()
 	eventually(t, "the ticket offered", func() bool {
 		ts, _, err := m.Store.Tickets(ctx, dispatch.TicketFilter{ClientID: &client.ID})
 		if err != nil || len(ts) != 1 {

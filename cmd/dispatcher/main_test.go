@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,13 +25,13 @@ const testPublicURL = "http://dispatcher.test"
 func startMain(t *testing.T, env map[string]string) *Main {
 	t.Helper()
 	vals := map[string]string{
-		"HTTP_ADDR":         "127.0.0.1:0",
-		"DATABASE_URL":      storagetest.DatabaseURL(t),
-		"REDIS_URL":         storagetest.RedisURL(),
-		"REDIS_PREFIX":      storagetest.RedisPrefix(t),
-		"PUBLIC_BASE_URL":   testPublicURL,
-		"LOG_LEVEL":         "warn",
-		"SHUTDOWN_TIMEOUT":  "10s",
+		"HTTP_ADDR":          "127.0.0.1:0",
+		"DATABASE_URL":       storagetest.DatabaseURL(t),
+		"REDIS_URL":          storagetest.RedisURL(),
+		"REDIS_PREFIX":       storagetest.RedisPrefix(t),
+		"PUBLIC_BASE_URL":    testPublicURL,
+		"LOG_LEVEL":          "warn",
+		"SHUTDOWN_TIMEOUT":   "10s",
 		"RECONCILE_INTERVAL": "1s",
 	}
 	for k, v := range env {
@@ -39,7 +41,13 @@ func startMain(t *testing.T, env map[string]string) *Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(cfg, newLogger(io.Discard, "text", "warn"))
+	logs := &syncBuffer{}
+	m := NewMain(cfg, newLogger(logs, "text", "info"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service log:\n%s", logs.String())
+		}
+	})
 	ctx := context.Background()
 	if err := m.Open(ctx); err != nil {
 		t.Fatal(err)
@@ -53,6 +61,24 @@ func startMain(t *testing.T, env map[string]string) *Main {
 		}
 	})
 	return m
+}
+
+// syncBuffer collects the service's log for a failing test's output.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (m *Main) url(path string) string { return "http://" + m.Addr() + path }
@@ -78,7 +104,9 @@ func postTwilio(t *testing.T, m *Main, path string, form url.Values) *http.Respo
 // deadline is generous because it bounds a failure, not a speed.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	start := time.Now()
+	deadline := start.Add(20 * time.Second)
+	defer func() { t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond)) }()
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)
