@@ -236,7 +236,7 @@ func (c *Conversation) optOut(ctx context.Context, tn *turn, stop bool, role str
 					return err
 				}
 			}
-		case IsCode(err, ENOTFOUND) && !found && stop:
+		case IsCode(err, ENOTFOUND) && !found && stop && isE164(tn.m.From):
 			// A stranger's STOP is kept too, so that a later request in
 			// their name does not text them against their word.
 			if err := r.CreateClient(ctx, &Client{Phone: tn.m.From, Lang: tn.lang, OptedOut: true}); err != nil {
@@ -315,4 +315,18 @@ func clientLangOf(t *Ticket, c *Client) Lang {
 
 func isLetter(r rune) bool {
 	return r > 127 || (r|0x20 >= 'a' && r|0x20 <= 'z')
+}
+
+// isE164 reports whether p looks like a phone number in E.164, rather than
+// a short code or a sender name.
+func isE164(p string) bool {
+	if len(p) < 8 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
+		return false
+	}
+	for _, r := range p[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

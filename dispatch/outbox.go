@@ -193,8 +193,10 @@ func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
 			return E(op, err)
 		}
 		if out {
+			// Kept off the phone, but not off the record: a dispatcher
+			// sees on the ticket that the person is not getting texts.
 			n.Status, n.Error = NotifySuppressed, "the recipient texted STOP"
-			return E(op, o.store.UpdateNotification(ctx, n))
+			return E(op, o.finalFailure(ctx, n))
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, o.opts.SendTimeout)
@@ -267,8 +269,8 @@ func (o *Outbox) backoff(attempts int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// finalFailure writes n, failed for good, and the ticket event that shows
-// dispatchers the person was not reached, together.
+// finalFailure writes n, failed or suppressed for good, and the ticket
+// event that shows dispatchers the person was not reached, together.
 func (o *Outbox) finalFailure(ctx context.Context, n *Notification) error {
 	var ev *TicketEvent
 	err := o.store.InTx(ctx, func(r Repo) error {

@@ -186,4 +186,45 @@ func TestSMSStopSuppressesEverythingUntilStart(t *testing.T) {
 	if got, _ := g.store.Volunteer(g.ctx, v.ID); got.OptedOut {
 		t.Error("volunteer still opted out after START")
 	}
+	suppressed := 0
+	for _, ev := range g.events(tk.ID, dispatch.EventDelivery) {
+		if strings.Contains(ev.Reason, "suppressed") {
+			suppressed++
+		}
+	}
+	if suppressed != 4 {
+		t.Errorf("%d suppressed messages on the ticket's timeline, want 4", suppressed)
+	}
+}
+
+func TestSMSStrangerStopIsKept(t *testing.T) {
+	g := newSMSRig(t)
+	fake := g.sendAll()
+	stranger := g.phone()
+	sid := g.text(stranger, "Stop")
+	if n := g.settled("reply:" + sid); n.Template != "client.stopped" || n.Status != dispatch.NotifySent {
+		t.Fatalf("STOP confirmation: %+v", n)
+	}
+	cl, err := g.store.ClientByPhone(g.ctx, stranger)
+	if err != nil || !cl.OptedOut {
+		t.Fatalf("stranger after STOP: %+v, %v", cl, err)
+	}
+	// Their later request is taken, but nothing is texted until START.
+	g.text(stranger, "Нужна помощь донести продукты")
+	ts, _, err := g.store.Tickets(g.ctx, dispatch.TicketFilter{ClientID: &cl.ID})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tickets %d, %v", len(ts), err)
+	}
+	received := g.notes(ts[0].ID, "client.received")
+	if len(received) != 1 || g.settled(received[0].Key).Status != dispatch.NotifySuppressed {
+		t.Fatalf("client.received after STOP: %+v", received)
+	}
+	if n := len(fake.MessagesTo(stranger)); n != 1 {
+		t.Errorf("%d messages reached the stranger, want only the STOP confirmation", n)
+	}
+	// A sender that is no phone number (a short code) is answered, not kept.
+	g.text("INFO", "STOP")
+	if _, err := g.store.ClientByPhone(g.ctx, "INFO"); !dispatch.IsCode(err, dispatch.ENOTFOUND) {
+		t.Errorf("a short code became a client: %v", err)
+	}
 }
