@@ -8,7 +8,8 @@
 #
 # Writes reports/chaos-<time>/: every test's report.json, report.md and
 # latency.svg, test.log and summary.md. The exit status is the tests'.
-# It restarts the local PostgreSQL: do not run it beside other tests.
+# It restarts the local PostgreSQL: do not run it beside other tests
+# (DSP_CHAOS_NO_PG_RESTART=1 leaves that one out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
