@@ -100,7 +100,9 @@ func (r *Runner) checkBooks(ctx context.Context) (*Books, error) {
 	mine := map[string]bool{}
 	sentFrom := map[string]int{}
 	acceptedFrom := map[string]int{}
+	channelOf := map[string]string{}
 	for _, in := range r.intakes {
+		channelOf[in.phone] = in.channel
 		if in.accepted {
 			b.Accepted++
 			acceptedFrom[in.phone]++
@@ -123,13 +125,13 @@ func (r *Runner) checkBooks(ctx context.Context) (*Books, error) {
 	for phone, n := range acceptedFrom {
 		if got := len(r.codesOf[phone]); got < n {
 			b.Lost += n - got
-			b.problem("%s: %d requests answered 2xx, %d tickets", dispatch.MaskPhone(phone), n, got)
+			b.problem("%s (%s): %d requests answered 2xx, %d tickets", dispatch.MaskPhone(phone), channelOf[phone], n, got)
 		}
 	}
 	for phone, n := range sentFrom {
 		if got := len(r.codesOf[phone]); got > n {
 			b.Twice += got - n
-			b.problem("%s: %d requests sent, %d tickets", dispatch.MaskPhone(phone), n, got)
+			b.problem("%s (%s): %d requests sent, %d tickets", dispatch.MaskPhone(phone), channelOf[phone], n, got)
 		}
 	}
 	// What Twilio holds, those whose answer was "lost" included (the
