@@ -150,3 +150,36 @@ func TestSMSPauseAndResume(t *testing.T) {
 		t.Fatalf("reply %q", tpl)
 	}
 }
+
+func TestSMSTwoTasksAskWhichCode(t *testing.T) {
+	g := newSMSRig(t)
+	v := g.volunteer("Ерлан", 1, func(v *dispatch.Volunteer) { v.MaxTasks = 2 })
+	a, b := g.ticket(nil), g.ticket(nil)
+	g.handle(g.eng, a.ID)
+	g.handle(g.eng, b.ID)
+	a, b = g.get(a.ID), g.get(b.ID)
+	g.text(v.Phone, "да "+a.Code)
+	g.text(v.Phone, "да "+b.Code)
+	if g.get(a.ID).Status != dispatch.StatusAssigned || g.get(b.ID).Status != dispatch.StatusAssigned {
+		t.Fatalf("tickets %s %s, want both assigned", g.get(a.ID).Status, g.get(b.ID).Status)
+	}
+	sid := g.text(v.Phone, "готово")
+	if n := g.msg("reply:" + sid); n == nil || n.Template != "volunteer.which_code" || !nfyContains(n.Body, a.Code) {
+		t.Fatalf("done with two tasks: %+v", n)
+	}
+	// Free text is not relayed either: with two tasks it has no one address.
+	if g.msg("relay:"+sid) != nil {
+		t.Fatal("relayed with two tasks")
+	}
+	g.text(v.Phone, "готово "+b.Code+", всё отдал")
+	if g.get(b.ID).Status != dispatch.StatusCompleted || g.get(a.ID).Status != dispatch.StatusAssigned {
+		t.Fatalf("after done %s: %s and %s", b.Code, g.get(b.ID).Status, g.get(a.ID).Status)
+	}
+	if !g.timeline(b.ID, "всё отдал") {
+		t.Error("the note is not on the timeline")
+	}
+	sid = g.text(v.Phone, "где вы?")
+	if n := g.msg("relay:" + sid); n == nil || n.Template != "relay.from_volunteer" {
+		t.Fatalf("free text with one task left: %+v", n)
+	}
+}
