@@ -79,7 +79,7 @@ INSERT INTO tickets (code, status, description) VALUES ('AKM-' || (random() * 99
 SQL
 (cd "$OUT" && pgbench -n -c 8 -j 2 -T 10 -f insert.sql -l --log-prefix=pgbench "$(db_url "$RAWDB")" >pgbench.txt 2>&1)
 drop_db "$RAWDB"
-PG_TPS=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$OUT/pgbench.txt" | head -1)
+PG_TPS=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$OUT/pgbench.txt" | head -1 | xargs printf '%.0f')
 # The per-transaction log's third column is the latency in microseconds.
 PG_P99=$(cat "$OUT"/pgbench.* 2>/dev/null | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n |
   awk '{a[NR]=$1} END {if (NR) printf "%.2f", a[int(NR*0.99)]/1000}')
@@ -155,7 +155,8 @@ SUMMARY=$OUT/summary.md
   echo "Raw ceiling in the same run: pgbench one-row INSERT, 8 clients, 10 s: **$PG_TPS/s**, p99 $PG_P99 ms;" \
     "redis-benchmark (50 clients): SET **$REDIS_SET/s**, GET $REDIS_GET/s."
   echo
-  bin/loadgen summary -insert-rate "$PG_TPS" "$OUT"/*/report.json
+  # shellcheck disable=SC2046 # one path a line, in the order the runs were made
+  bin/loadgen summary -insert-rate "$PG_TPS" $(ls -d "$OUT"/*/report.json | sort -V)
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average (1, 5, 15 min) at the start $LOAD_BEFORE."
   echo "Command: \`make bench\` (BENCH_RATES=\"$RATES\" BENCH_DURATION=$DURATION BENCH_PROCS=\"$PROCS\" BENCH_VOLUNTEERS=$VOLUNTEERS BENCH_MIX=$MIX), $STAMP."

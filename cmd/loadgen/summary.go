@@ -20,8 +20,8 @@ func summary(args []string, w io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "| run | processes | offered /s | sustained /s | ratio to raw INSERT | webhook p50 / p95 / p99 / max ms | intake→first offer p50 / p99 ms | intake→assignment p50 / p99 ms | errors | books |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|---|---|---|")
+	fmt.Fprintln(w, "| run | processes | offered /s | sustained /s | ratio to raw INSERT | webhook p50 / p95 / p99 / max ms | intake→first offer p50 / p99 ms | intake→assignment p50 / p99 ms | not sent (generator saturated) | errors | books |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|---|---:|---:|---|")
 	for _, path := range fs.Args() {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -35,10 +35,11 @@ func summary(args []string, w io.Writer) error {
 		if *insert > 0 {
 			ratio = fmt.Sprintf("%.2f", r.SustainedRPS / *insert)
 		}
-		errs := 0
+		errs, saturated := 0, r.Errors["generator_saturated"]
 		for _, n := range r.Errors {
 			errs += n
 		}
+		errs -= saturated
 		books := "balance"
 		if r.Books == nil || !r.Books.Balanced {
 			books = "**do not balance**"
@@ -47,9 +48,9 @@ func summary(args []string, w io.Writer) error {
 		if name == "" {
 			name = filepath.Base(filepath.Dir(path))
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.1f | %s | %.1f / %.1f / %.1f / %.0f | %.0f / %.0f | %.0f / %.0f | %d | %s |\n",
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.1f | %s | %.1f / %.1f / %.1f / %.0f | %.0f / %.0f | %.0f / %.0f | %d | %d | %s |\n",
 			name, len(r.Targets), r.Rate, r.SustainedRPS, ratio, r.Webhooks.P50, r.Webhooks.P95, r.Webhooks.P99, r.Webhooks.Max,
-			r.ToFirstOffer.P50, r.ToFirstOffer.P99, r.ToAssignment.P50, r.ToAssignment.P99, errs, books)
+			r.ToFirstOffer.P50, r.ToFirstOffer.P99, r.ToAssignment.P50, r.ToAssignment.P99, saturated, errs, books)
 	}
 	return nil
 }
