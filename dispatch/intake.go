@@ -130,7 +130,7 @@ func (in *Intake) normalize(r *IntakeRequest) error {
 		r.Category = CategoryOther
 	}
 	if !r.Category.Valid() {
-		return Errorf(EINVALID, "category %q is not one of escort, shopping, home, accessibility, other", r.Category)
+		return Errorf(EINVALID, "category %q is not one of escort, shopping, home, accessibility, other, legal, housing, employment, benefits", r.Category)
 	}
 	if r.Urgency == "" {
 		r.Urgency = UrgencyNormal
@@ -271,6 +271,8 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 	}
 	to, reason := StatusQueued, ""
 	switch {
+	case r.Category.Consult():
+		to, reason = StatusEscalated, ReasonConsultation
 	case r.CallBack:
 		to, reason = StatusEscalated, ReasonCallBack
 	case loc == nil:

@@ -11,6 +11,9 @@ import (
 // nextWave offers t to the best candidates not offered yet, or escalates it
 // when the waves or the wait are used up or nobody is left.
 func (e *Engine) nextWave(ctx context.Context, r Repo, fx *engineFx, t *Ticket, now time.Time) error {
+	if t.Category.Consult() { // consult.go: never offered to volunteers
+		return e.escalate(ctx, r, fx, t, ActorSystem, ChannelSystem, ReasonConsultation)
+	}
 	if t.Location == nil {
 		return e.escalate(ctx, r, fx, t, ActorSystem, ChannelSystem, "needs location")
 	}

@@ -48,7 +48,7 @@ func (c Category) Valid() bool {
 			return true
 		}
 	}
-	return false
+	return c.Consult()
 }
 
 // Urgency of a ticket. Urgent tickets are dispatched before normal ones.
