@@ -181,7 +181,14 @@ func (p *BarriersPage) public(r *dispatch.BarrierReport) publicBarrier {
 	if last == nil {
 		last = r.VerifiedAt
 	}
-	return publicBarrier{Name: r.PlaceName, Address: r.PlaceAddress, Kind: "kind." + string(r.PlaceKind),
+	// The address is the reporter's words until a dispatcher has checked
+	// it: "no ramp at my entrance" names a home. From verified on, it is
+	// the place's address as the dispatcher left it.
+	addr := r.PlaceAddress
+	if r.Status == dispatch.BarrierReported {
+		addr = ""
+	}
+	return publicBarrier{Name: r.PlaceName, Address: addr, Kind: "kind." + string(r.PlaceKind),
 		Status: string(r.Status), StatusKey: "status." + string(r.Status),
 		Reported: day(&r.ReportedAt), LastStep: day(last)}
 }

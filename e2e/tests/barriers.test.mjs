@@ -34,8 +34,9 @@ for (const lang of ['kk', 'ru', 'en']) {
     assert.equal(res.status(), 200);
     assert.equal(await page.getAttribute('html', 'lang'), lang);
     const text = await page.content();
-    assert.ok(text.includes('Бейбитшилик 2'), 'the reported place is not listed');
-    for (const secret of [name, phone, phone.slice(1), words]) {
+    assert.ok(await page.locator('tbody tr').count() >= 1, 'the reported barrier is not listed');
+    // an unchecked report's address is the reporter's words: not shown yet
+    for (const secret of [name, phone, phone.slice(1), words, 'Бейбитшилик 2']) {
       assert.ok(!text.includes(secret), `the public page shows ${JSON.stringify(secret)}`);
     }
     const v = await axe(page);
