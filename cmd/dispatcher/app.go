@@ -123,7 +123,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Workers: cfg.SenderWorkers, Bus: m.Bus, Logger: m.Logger,
 	})
 	m.Conversation = dispatch.NewConversation(waking, m.Engine, m.Intake, m.Messages, dispatch.ConversationOptions{
-		Logger: m.Logger,
+		Bus: m.Bus, Logger: m.Logger,
 	})
 
 	reg := prometheus.NewRegistry()
