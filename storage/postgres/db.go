@@ -86,7 +86,7 @@ func checkURL(s string) (string, error) {
 		// url.Parse repeats the input, which may hold a password.
 		return "", dispatch.Errorf(dispatch.EINVALID, "DATABASE_URL is malformed: not a valid URL")
 	}
-	if _, err := pq.ParseURL(s); err != nil {
+	if _, err := pq.NewConnector(s); err != nil {
 		return "", dispatch.Errorf(dispatch.EINVALID, "DATABASE_URL is malformed: %v", err)
 	}
 	if u.Host == "" {
