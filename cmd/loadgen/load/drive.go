@@ -216,7 +216,8 @@ func (r *Runner) sms(ctx context.Context, i int) {
 }
 
 // voice walks one call through the keypad menu: language, kind of help,
-// recorded description. The ticket is made by the last step.
+// recorded description, which makes the ticket; then Twilio's report that
+// the call ended, which makes it if the call could not.
 func (r *Runner) voice(ctx context.Context, i int) {
 	in := r.newIntake(GroupVoice, r.clientPhone(i))
 	sid := "CA" + randHex(16)
@@ -231,6 +232,10 @@ func (r *Runner) voice(ctx context.Context, i int) {
 		{"/twilio/voice/category", url.Values{"Digits": {"1"}}},
 		{"/twilio/voice/recorded", url.Values{"RecordingUrl": {"https://api.twilio.com/2010-04-01/Accounts/" +
 			twiliotest.AccountSID + "/Recordings/RE" + randHex(16)}, "RecordingDuration": {"12"}, "Digits": {"hangup"}}},
+		// The call's end, which Twilio reports whatever happened: the
+		// service's second chance to make a ticket it could not make
+		// during the call.
+		{"/twilio/voice/status", url.Values{"CallStatus": {"completed"}, "CallDuration": {"40"}}},
 	}
 	for k, s := range steps {
 		form := url.Values{}
@@ -240,21 +245,25 @@ func (r *Runner) voice(ctx context.Context, i int) {
 		for key, v := range s.extra {
 			form[key] = v
 		}
-		if k == len(steps)-1 {
+		const recorded = 3 // the step that makes the ticket
+		if k == recorded {
 			in.start = time.Now()
 		}
 		st, n := r.webhook(ctx, GroupVoice, s.path, form)
-		if st/100 != 2 {
+		if st/100 != 2 && k < recorded {
 			r.mu.Lock()
 			in.attempts = n
 			r.mu.Unlock()
 			return // the caller hung up on an error
 		}
-		if k == len(steps)-1 {
-			r.mu.Lock()
-			in.attempts, in.accepted = n, true
-			r.mu.Unlock()
+		r.mu.Lock()
+		switch {
+		case k == recorded:
+			in.attempts, in.accepted = n, st/100 == 2
+		case k > recorded && st/100 != 2:
+			in.accepted = false // the end of the call was refused too
 		}
+		r.mu.Unlock()
 	}
 }
 
