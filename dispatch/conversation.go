@@ -53,19 +53,35 @@ func (c *Conversation) HandleSMS(ctx context.Context, m *InboundMessage) error {
 	if m.MessageSID == "" || m.From == "" {
 		return E(op, Errorf(EINVALID, "an incoming text needs MessageSid and From"))
 	}
-	if err := c.store.SaveInbound(ctx, m); IsCode(err, ECONFLICT) {
-		return nil
-	} else if err != nil {
+	// Twilio retries: a text handled before does nothing more, and one whose
+	// handling failed is handled again rather than dropped as seen.
+	mine, err := c.store.ClaimInbound(ctx, m, inboundClaim)
+	if err != nil {
 		return E(op, err)
+	} else if !mine {
+		return nil
 	}
+	err = c.handle(ctx, m)
+	// The claim's end must be written even when the request was cancelled.
+	if ferr := c.store.FinishInbound(context.WithoutCancel(ctx), m.ID, err == nil); ferr != nil && err == nil {
+		err = ferr
+	}
+	return E(op, err)
+}
+
+// inboundClaim is how long one request holds a text before a retry may
+// handle it instead: longer than Twilio waits for a webhook's answer.
+const inboundClaim = 30 * time.Second
+
+func (c *Conversation) handle(ctx context.Context, m *InboundMessage) error {
 	v, err := c.store.VolunteerByPhone(ctx, m.From)
 	switch {
 	case err == nil:
-		return E(op, c.volunteer(ctx, v, m))
+		return c.volunteer(ctx, v, m)
 	case IsCode(err, ENOTFOUND):
-		return E(op, c.client(ctx, m))
+		return c.client(ctx, m)
 	}
-	return E(op, err)
+	return err
 }
 
 // turn is one text being answered.

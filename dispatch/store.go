@@ -107,6 +107,15 @@ type OutboxRepo interface {
 	// SaveInbound records an incoming message; a MessageSID seen before is
 	// ECONFLICT.
 	SaveInbound(ctx context.Context, m *InboundMessage) error
+	// ClaimInbound records an incoming message, or finds it again when
+	// Twilio retries, and reports whether the caller should handle it: true
+	// for a new message and for one whose earlier handling failed (not
+	// handled, its claim run out); false while another request holds it or
+	// once it was handled. m.ID is set when true.
+	ClaimInbound(ctx context.Context, m *InboundMessage, lease time.Duration) (bool, error)
+	// FinishInbound ends a claim: handled marks the message done for good;
+	// not handled lets the next retry handle it at once.
+	FinishInbound(ctx context.Context, id int64, handled bool) error
 }
 
 // UserRepo stores console users, sessions and API tokens.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/lib/pq"
@@ -140,6 +141,41 @@ func (s *Store) NotificationBySID(ctx context.Context, sid string) (*dispatch.No
 func (s *Store) Notifications(ctx context.Context, ticketID int64) ([]*dispatch.Notification, error) {
 	return s.notifications(ctx, "postgres.Notifications",
 		`SELECT `+notificationCols+` FROM notifications WHERE ticket_id = $1 ORDER BY id`, ticketID)
+}
+
+// ClaimInbound implements dispatch.OutboxRepo: one statement inserts the
+// message or, for a retry, takes it over only when it is unhandled and its
+// earlier claim has run out, so that concurrent retries handle it once.
+func (s *Store) ClaimInbound(ctx context.Context, m *dispatch.InboundMessage, lease time.Duration) (bool, error) {
+	if m.ReceivedAt.IsZero() {
+		m.ReceivedAt = s.clock()
+	}
+	now := s.clock()
+	err := getx(ctx, s, &m.ID, `
+		INSERT INTO inbound_messages (message_sid, from_phone, body, media_urls, ticket_id, received_at, claimed_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (message_sid) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
+		WHERE inbound_messages.handled_at IS NULL
+		  AND (inbound_messages.claimed_until IS NULL OR inbound_messages.claimed_until < $8)
+		RETURNING id`,
+		m.MessageSID, m.From, m.Body, pq.Array(strs(m.MediaURLs)), nullInt(m.TicketID), m.ReceivedAt, now.Add(lease), now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("postgres.ClaimInbound", err)
+	}
+	return true, nil
+}
+
+// FinishInbound implements dispatch.OutboxRepo.
+func (s *Store) FinishInbound(ctx context.Context, id int64, handled bool) error {
+	q := `UPDATE inbound_messages SET claimed_until = NULL WHERE id = $1`
+	if handled {
+		q = `UPDATE inbound_messages SET handled_at = now(), claimed_until = NULL WHERE id = $1`
+	}
+	_, err := s.ext.ExecContext(ctx, q, id)
+	return wrap("postgres.FinishInbound", err)
 }
 
 // SaveInbound records an incoming message and sets its ID, and ReceivedAt
