@@ -8,16 +8,16 @@ import (
 // Error codes. They are kinds, not messages: each maps to one HTTP status in
 // the HTTP packages and to one exit status in the command line.
 const (
-	EINVALID       = "invalid"        // malformed input: 400
-	EUNAUTHORIZED  = "unauthorized"   // no or bad credentials: 401
-	EFORBIDDEN     = "forbidden"      // authenticated, but not allowed: 403
-	ENOTFOUND      = "not_found"      // 404
-	ECONFLICT      = "conflict"       // the state does not allow it now: 409
-	ETOOLARGE      = "too_large"      // 413
-	EUNPROCESSABLE = "unprocessable"  // well formed, but semantically wrong: 422
-	ERATELIMIT     = "rate_limited"   // 429
-	EUNAVAILABLE   = "unavailable"    // a dependency is down: 503
-	EINTERNAL      = "internal"       // a bug or an unexpected failure: 500
+	EINVALID       = "invalid"       // malformed input: 400
+	EUNAUTHORIZED  = "unauthorized"  // no or bad credentials: 401
+	EFORBIDDEN     = "forbidden"     // authenticated, but not allowed: 403
+	ENOTFOUND      = "not_found"     // 404
+	ECONFLICT      = "conflict"      // the state does not allow it now: 409
+	ETOOLARGE      = "too_large"     // 413
+	EUNPROCESSABLE = "unprocessable" // well formed, but semantically wrong: 422
+	ERATELIMIT     = "rate_limited"  // 429
+	EUNAVAILABLE   = "unavailable"   // a dependency is down: 503
+	EINTERNAL      = "internal"      // a bug or an unexpected failure: 500
 )
 
 // Error is the one error type of the domain. Op names the operation that

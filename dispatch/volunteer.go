@@ -23,9 +23,9 @@ type Volunteer struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// Stats, filled by the store for matching and the console.
 	ActiveTasks int `json:"active_tasks"`
-	Offered     int `json:"offered"`   // offers received in the last 90 days
-	Accepted    int `json:"accepted"`  // of those, accepted
-	Completed   int `json:"completed"` // tasks completed in the last 90 days
+	Offered     int `json:"offered"`      // offers received in the last 90 days
+	Accepted    int `json:"accepted"`     // of those, accepted
+	Completed   int `json:"completed"`    // tasks completed in the last 90 days
 	RecentTasks int `json:"recent_tasks"` // tasks assigned in the last 7 days
 }
 
