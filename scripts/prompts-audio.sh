@@ -13,6 +13,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 out="${1:-${AUDIO_DIR:-var/audio}}/kk"
+if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	echo "prompts-audio: installing espeak-ng"
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) || true
+fi
 for tool in espeak-ng python3; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "prompts-audio: $tool is missing (apt-get install espeak-ng python3)" >&2; exit 1; }
 done
