@@ -36,6 +36,11 @@ type RetentionRepo interface {
 	// AnonymiseClient removes a client's personal data (see the package
 	// note above) and the texts to and from their phone.
 	AnonymiseClient(ctx context.Context, clientID int64) error
+	// RedactOldMessages blanks what no ticket holds and is older than
+	// cutoff: texts from unknown senders and volunteers, messages sent
+	// without a ticket, calls that made no ticket (their caller's number and
+	// recording). It returns how many rows it changed.
+	RedactOldMessages(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // RetentionStore is a Store that also removes personal data.
@@ -89,8 +94,9 @@ func NewRetention(store RetentionStore, opts RetentionOptions) *Retention {
 
 // SweepResult counts what a sweep did.
 type SweepResult struct {
-	Tickets int // tickets redacted
-	Clients int // clients anonymised
+	Tickets  int // tickets redacted
+	Clients  int // clients anonymised
+	Messages int // texts and calls without a ticket redacted
 }
 
 // Sweep redacts the tickets and anonymises the clients whose period is
@@ -109,6 +115,11 @@ func (r *Retention) Sweep(ctx context.Context) (SweepResult, error) {
 			break
 		}
 	}
+	n, err := r.store.RedactOldMessages(ctx, cutoff)
+	if err != nil {
+		return res, E(op, err)
+	}
+	res.Messages = n
 	for {
 		ids, err := r.store.IdleClients(ctx, cutoff, r.opts.Batch)
 		if err != nil {
@@ -202,8 +213,9 @@ func (r *Retention) Run(ctx context.Context, interval time.Duration, sync func(c
 		switch {
 		case err != nil && ctx.Err() == nil:
 			r.opts.Logger.Error("retention sweep failed", "err", err)
-		case res.Tickets > 0 || res.Clients > 0:
-			r.opts.Logger.Info("retention sweep", "tickets_redacted", res.Tickets, "clients_anonymised", res.Clients)
+		case res != (SweepResult{}):
+			r.opts.Logger.Info("retention sweep", "tickets_redacted", res.Tickets, "clients_anonymised", res.Clients,
+				"messages_redacted", res.Messages)
 		}
 		select {
 		case <-ctx.Done():

@@ -142,3 +142,29 @@ func (s *Store) AnonymiseClient(ctx context.Context, clientID int64) error {
 	})
 	return wrap(op, err)
 }
+
+// RedactOldMessages implements dispatch.RetentionRepo. Rows of a ticket are
+// left to the ticket's own redaction, which knows when the ticket closed.
+func (s *Store) RedactOldMessages(ctx context.Context, cutoff time.Time) (int, error) {
+	const op = "postgres.RedactOldMessages"
+	total := 0
+	for _, q := range []string{
+		`UPDATE inbound_messages SET body = '', media_urls = '{}'
+          WHERE ticket_id IS NULL AND received_at < $1 AND (body <> '' OR media_urls <> '{}')`,
+		`UPDATE notifications SET body = ''
+          WHERE ticket_id IS NULL AND created_at < $1 AND body <> '' AND status NOT IN ('queued', 'sending')`,
+		`UPDATE calls SET from_phone = '', recording_url = ''
+          WHERE ticket_id IS NULL AND created_at < $1 AND (from_phone <> '' OR recording_url <> '')`,
+	} {
+		res, err := s.ext.ExecContext(ctx, q, cutoff)
+		if err != nil {
+			return total, wrap(op, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, wrap(op, err)
+		}
+		total += int(n)
+	}
+	return total, nil
+}

@@ -57,13 +57,17 @@ func TestRetentionRedactsOldClosedTickets(t *testing.T) {
 		t.Fatal("delete of ticket_events allowed")
 	}
 
+	// a text from someone who is no client, on no ticket
+	if err := s.SaveInbound(ctx, &dispatch.InboundMessage{MessageSID: "SMstray", From: phone(), Body: "кто это?"}); err != nil {
+		t.Fatal(err)
+	}
 	clk.add(400 * 24 * time.Hour)
 	r := dispatch.NewRetention(s, dispatch.RetentionOptions{Period: 365 * 24 * time.Hour, Now: clk.now, Batch: 1})
 	res, err := r.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Tickets != 1 || res.Clients != 1 {
+	if res.Tickets != 1 || res.Clients != 1 || res.Messages != 1 {
 		t.Fatalf("sweep = %+v, want 1 ticket (the open one stays) and 1 client", res)
 	}
 	got, err := s.Ticket(ctx, old.ID)
