@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,9 +35,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	dispatcherBin = filepath.Join(dir, "dispatcher")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	goTool := os.Getenv("GO") // the Makefile's, when it has one
+	if goTool == "" {
+		if goTool, err = exec.LookPath("go"); err != nil {
+			goTool = "/usr/local/go/bin/go"
+		}
 	}
 	build := exec.Command(goTool, "build", "-o", dispatcherBin, "../cmd/dispatcher")
 	if out, err := build.CombinedOutput(); err != nil {

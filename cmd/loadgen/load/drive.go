@@ -57,7 +57,6 @@ type Runner struct {
 	client  *http.Client
 	rng     *mrand.Rand
 	rngMu   sync.Mutex
-	seq     atomic.Int64
 	next    atomic.Int64 // round-robin over targets and tokens
 	t0      time.Time
 	closed  atomic.Bool
