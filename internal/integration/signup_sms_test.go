@@ -1,0 +1,150 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/storage/postgres"
+)
+
+// An SMS sign-up in each language ends in a pending volunteer who is never
+// in the geo index (so never matched) until a dispatcher approves them.
+func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
+	g := newSMSRig(t)
+	su := dispatch.NewSignups(g.store, g.geo, dispatch.SignupOptions{})
+	h := su.Wrap(g.conv)
+	n := 0
+	text := func(from, body string) string {
+		t.Helper()
+		n++
+		sid := fmt.Sprintf("SMsignup%026d", n)
+		if err := h.HandleSMS(g.ctx, &dispatch.InboundMessage{MessageSID: sid, From: from, Body: body}); err != nil {
+			t.Fatalf("text %q: %v", body, err)
+		}
+		return sid
+	}
+	cases := []struct {
+		lang                         dispatch.Lang
+		keyword, name, district, yes string
+		inReply                      string // a word of the first reply, in the language
+	}{
+		{dispatch.LangKK, "ЕРІКТІ", "Әсел Нұрланқызы", "5", "иә", "рахмет"},
+		{dispatch.LangRU, "Волонтер", "Дана Оспанова", "Есиль", "да", "Спасибо"},
+		{dispatch.LangEN, "VOLUNTEER", "John Smith", "7", "YES", "Thank you"},
+	}
+	for _, c := range cases {
+		phone := g.phone()
+		sid := text(phone, c.keyword)
+		if r := g.msg("reply:" + sid); r == nil || r.Template != "signup.name" || r.Lang != c.lang || !strings.Contains(r.Body, c.inReply) {
+			t.Fatalf("%s: first reply %+v", c.lang, r)
+		}
+		// Twilio retrying the same text changes nothing.
+		if err := h.HandleSMS(g.ctx, &dispatch.InboundMessage{MessageSID: sid, From: phone, Body: c.keyword}); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct{ body, tpl string }{
+			{c.name, "signup.district"}, {c.district, "signup.languages"}, {"13", "signup.skills"},
+			{"3", "signup.consent"}, {c.yes, "signup.done"},
+		}
+		for _, st := range steps {
+			if got := g.template("reply:" + text(phone, st.body)); got != st.tpl {
+				t.Fatalf("%s: answer %q got reply %q, want %q", c.lang, st.body, got, st.tpl)
+			}
+		}
+		v, err := g.store.VolunteerByPhone(g.ctx, phone)
+		if err != nil {
+			t.Fatalf("%s: no volunteer after consent: %v", c.lang, err)
+		}
+		if v.Name != c.name || v.Available || v.Location == nil || !v.HasSkill(dispatch.SkillCar) || !v.SpeaksAny(dispatch.LangEN) {
+			t.Fatalf("%s: pending volunteer %+v", c.lang, v)
+		}
+		if st := registry(t, g, v.ID); st != dispatch.RegistryPending {
+			t.Fatalf("%s: registry %s, want pending", c.lang, st)
+		}
+		if inGeo(t, g, *v.Location, v.ID) {
+			t.Fatalf("%s: a pending volunteer is in the geo index", c.lang)
+		}
+		pend, err := su.Pending(g.ctx, 10)
+		if err != nil || len(pend) == 0 || pend[len(pend)-1].ID != v.ID {
+			t.Fatalf("%s: pending list %v (%v) lacks %d", c.lang, pend, err, v.ID)
+		}
+
+		ap, err := su.Approve(g.ctx, v.ID)
+		if err != nil {
+			t.Fatalf("%s: approve: %v", c.lang, err)
+		}
+		if !ap.Available || registry(t, g, v.ID) != dispatch.RegistryApproved || !inGeo(t, g, *v.Location, v.ID) {
+			t.Fatalf("%s: after approval available=%v registry=%s in geo=%v", c.lang, ap.Available, registry(t, g, v.ID), inGeo(t, g, *v.Location, v.ID))
+		}
+		if m := g.msg(fmt.Sprintf("approved:%d", v.ID)); m == nil || m.To != phone || m.Template != "signup.approved" {
+			t.Fatalf("%s: approval text %+v", c.lang, m)
+		}
+		if err := su.Reject(g.ctx, v.ID); dispatch.ErrorCode(err) != dispatch.ECONFLICT {
+			t.Fatalf("%s: rejecting an approved volunteer: %v", c.lang, err)
+		}
+	}
+
+	// A request for help from an unknown number is not a sign-up.
+	asker := g.phone()
+	sid := text(asker, "нужна помощь с продуктами")
+	if tpl := g.template("reply:" + sid); strings.HasPrefix(tpl, "signup.") {
+		t.Fatalf("a request got the sign-up reply %q", tpl)
+	}
+	if _, err := g.store.ClientByPhone(g.ctx, asker); err != nil {
+		t.Fatalf("a request from an unknown number made no client: %v", err)
+	}
+	if _, err := g.store.Signup(g.ctx, asker); dispatch.ErrorCode(err) != dispatch.ENOTFOUND {
+		t.Fatalf("a request started a sign-up: %v", err)
+	}
+}
+
+// A refused consent keeps nothing and makes no volunteer.
+func TestSMSSignupRefusedConsentKeepsNothing(t *testing.T) {
+	g := newSMSRig(t)
+	h := dispatch.NewSignups(g.store, g.geo, dispatch.SignupOptions{}).Wrap(g.conv)
+	phone := g.phone()
+	for i, body := range []string{"erikti", "Ерлан", "1", "1", "0", "жоқ"} {
+		if err := h.HandleSMS(g.ctx, &dispatch.InboundMessage{MessageSID: fmt.Sprintf("SMrefuse%026d", i), From: phone, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tpl := g.template(fmt.Sprintf("reply:SMrefuse%026d", 5)); tpl != "signup.cancelled" {
+		t.Fatalf("refusal reply %q", tpl)
+	}
+	if _, err := g.store.VolunteerByPhone(g.ctx, phone); dispatch.ErrorCode(err) != dispatch.ENOTFOUND {
+		t.Fatalf("volunteer after refusal: %v", err)
+	}
+	if _, err := g.store.Signup(g.ctx, phone); dispatch.ErrorCode(err) != dispatch.ENOTFOUND {
+		t.Fatalf("sign-up kept after refusal: %v", err)
+	}
+}
+
+func registry(t *testing.T, g *smsRig, id int64) dispatch.RegistryStatus {
+	t.Helper()
+	var st dispatch.RegistryStatus
+	err := g.store.InTx(g.ctx, func(r dispatch.Repo) error {
+		var err error
+		st, err = r.(*postgres.Store).Registry(g.ctx, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func inGeo(t *testing.T, g *smsRig, at dispatch.Location, id int64) bool {
+	t.Helper()
+	hits, err := g.geo.Near(g.ctx, at, 500, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		if h.VolunteerID == id {
+			return true
+		}
+	}
+	return false
+}
