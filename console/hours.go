@@ -118,8 +118,9 @@ func (c *Console) hoursCorrect(ec echo.Context) error {
 //
 //	month,kind,ticket,category,assigned_at,completed_at,measured_minutes,minutes,reason
 //
-// kind is task, correction or total; times are RFC 3339 in the service's
-// zone; minutes are after corrections.
+// kind is task, correction (minutes added), correction_set (the month's
+// minutes set) or total; times are RFC 3339 in the service's zone; minutes
+// are after corrections.
 func (c *Console) hoursCSV(ec echo.Context) error {
 	d, err := c.hoursStatementData(ec)
 	if err != nil {
@@ -139,14 +140,23 @@ func (c *Console) hoursCSV(ec echo.Context) error {
 				t.CompletedAt.In(zone).Format("2006-01-02T15:04:05Z07:00"), strconv.Itoa(t.Measured), strconv.Itoa(t.Minutes), ""})
 		}
 		for _, cr := range m.Corrections {
-			mode := "+"
+			kind := "correction"
 			if cr.Absolute {
-				mode = "="
+				kind = "correction_set"
 			}
-			_ = w.Write([]string{m.Month, "correction", "", "", "", "", "", mode + strconv.Itoa(cr.Minutes), cr.Reason})
+			_ = w.Write([]string{m.Month, kind, "", "", "", "", "", strconv.Itoa(cr.Minutes), cellText(cr.Reason)})
 		}
 		_ = w.Write([]string{m.Month, "total", "", "", "", "", "", strconv.Itoa(m.Minutes), ""})
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// cellText keeps a typed text from being taken for a formula by a
+// spreadsheet that opens the CSV.
+func cellText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
