@@ -54,24 +54,46 @@ func (c *Conversation) HandleSMS(ctx context.Context, m *InboundMessage) error {
 		return E(op, Errorf(EINVALID, "an incoming text needs MessageSid and From"))
 	}
 	// Twilio retries: a text handled before does nothing more, and one whose
-	// handling failed is handled again rather than dropped as seen.
-	mine, err := c.store.ClaimInbound(ctx, m, inboundClaim)
-	if err != nil {
-		return E(op, err)
-	} else if !mine {
-		return nil
+	// handling failed (the process died, PostgreSQL blinked) is handled again
+	// rather than dropped as seen. A retry that meets the text still held by
+	// another request waits for it; if the holder is gone, the claim runs
+	// out and the retry takes over; if neither happens in time, 503 asks
+	// Twilio to come back.
+	deadline := time.Now().Add(inboundWait)
+	for {
+		claim, err := c.store.ClaimInbound(ctx, m, inboundClaim)
+		if err != nil {
+			return E(op, err)
+		}
+		switch claim {
+		case InboundHandled:
+			return nil
+		case InboundMine:
+			err = c.handle(ctx, m)
+			// The claim's end is written even when the request was cancelled.
+			if ferr := c.store.FinishInbound(context.WithoutCancel(ctx), m.ID, err == nil); ferr != nil && err == nil {
+				err = ferr
+			}
+			return E(op, err)
+		}
+		if time.Now().After(deadline) {
+			return E(op, Errorf(EUNAVAILABLE, "this text is being handled by another request; try again"))
+		}
+		select {
+		case <-ctx.Done():
+			return E(op, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	err = c.handle(ctx, m)
-	// The claim's end must be written even when the request was cancelled.
-	if ferr := c.store.FinishInbound(context.WithoutCancel(ctx), m.ID, err == nil); ferr != nil && err == nil {
-		err = ferr
-	}
-	return E(op, err)
 }
 
-// inboundClaim is how long one request holds a text before a retry may
-// handle it instead: longer than Twilio waits for a webhook's answer.
-const inboundClaim = 30 * time.Second
+// inboundClaim is how long one request holds a text before a retry may take
+// it over; inboundWait how long a retry waits for the holder. Both are under
+// the 15 s Twilio waits for a webhook's answer.
+const (
+	inboundClaim = 8 * time.Second
+	inboundWait  = 10 * time.Second
+)
 
 func (c *Conversation) handle(ctx context.Context, m *InboundMessage) error {
 	v, err := c.store.VolunteerByPhone(ctx, m.From)

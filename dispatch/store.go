@@ -77,6 +77,16 @@ type TicketRepo interface {
 	DueTickets(ctx context.Context) ([]DueTicket, error)
 }
 
+// InboundClaim is the answer of ClaimInbound.
+type InboundClaim int
+
+// The answers of ClaimInbound.
+const (
+	InboundMine InboundClaim = iota
+	InboundBusy
+	InboundHandled
+)
+
 // DueTicket is a ticket the engine must look at, and when.
 type DueTicket struct {
 	ID      int64
@@ -108,11 +118,11 @@ type OutboxRepo interface {
 	// ECONFLICT.
 	SaveInbound(ctx context.Context, m *InboundMessage) error
 	// ClaimInbound records an incoming message, or finds it again when
-	// Twilio retries, and reports whether the caller should handle it: true
-	// for a new message and for one whose earlier handling failed (not
-	// handled, its claim run out); false while another request holds it or
-	// once it was handled. m.ID is set when true.
-	ClaimInbound(ctx context.Context, m *InboundMessage, lease time.Duration) (bool, error)
+	// Twilio retries, and says who handles it: InboundMine for a new message
+	// and for one whose earlier handling failed (not handled, its claim run
+	// out); InboundBusy while another request holds it; InboundHandled once
+	// it was handled. m.ID is set when mine.
+	ClaimInbound(ctx context.Context, m *InboundMessage, lease time.Duration) (InboundClaim, error)
 	// FinishInbound ends a claim: handled marks the message done for good;
 	// not handled lets the next retry handle it at once.
 	FinishInbound(ctx context.Context, id int64, handled bool) error

@@ -146,7 +146,8 @@ func (s *Store) Notifications(ctx context.Context, ticketID int64) ([]*dispatch.
 // ClaimInbound implements dispatch.OutboxRepo: one statement inserts the
 // message or, for a retry, takes it over only when it is unhandled and its
 // earlier claim has run out, so that concurrent retries handle it once.
-func (s *Store) ClaimInbound(ctx context.Context, m *dispatch.InboundMessage, lease time.Duration) (bool, error) {
+func (s *Store) ClaimInbound(ctx context.Context, m *dispatch.InboundMessage, lease time.Duration) (dispatch.InboundClaim, error) {
+	const op = "postgres.ClaimInbound"
 	if m.ReceivedAt.IsZero() {
 		m.ReceivedAt = s.clock()
 	}
@@ -159,13 +160,21 @@ func (s *Store) ClaimInbound(ctx context.Context, m *dispatch.InboundMessage, le
 		  AND (inbound_messages.claimed_until IS NULL OR inbound_messages.claimed_until < $8)
 		RETURNING id`,
 		m.MessageSID, m.From, m.Body, pq.Array(strs(m.MediaURLs)), nullInt(m.TicketID), m.ReceivedAt, now.Add(lease), now)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	if err == nil {
+		return dispatch.InboundMine, nil
 	}
-	if err != nil {
-		return false, wrap("postgres.ClaimInbound", err)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, wrap(op, err)
 	}
-	return true, nil
+	var handled bool
+	if err := getx(ctx, s, &handled, `SELECT handled_at IS NOT NULL FROM inbound_messages WHERE message_sid = $1`,
+		m.MessageSID); err != nil {
+		return 0, wrap(op, err)
+	}
+	if handled {
+		return dispatch.InboundHandled, nil
+	}
+	return dispatch.InboundBusy, nil
 }
 
 // FinishInbound implements dispatch.OutboxRepo.
