@@ -149,7 +149,10 @@ func (r *Retention) Erase(ctx context.Context, clientID int64, actor Actor) erro
 		if !ok {
 			return Errorf(EINTERNAL, "the store's transaction cannot remove personal data")
 		}
-		if _, err := repo.Client(ctx, clientID); err != nil {
+		// Anonymising first locks the client's row: a ticket being made for
+		// the client now either committed before (and the check below sees
+		// it) or waits for this transaction. A refusal rolls it all back.
+		if err := rr.AnonymiseClient(ctx, clientID); err != nil {
 			return err
 		}
 		id := clientID
@@ -161,9 +164,6 @@ func (r *Retention) Erase(ctx context.Context, clientID int64, actor Actor) erro
 			return Errorf(ECONFLICT, "the client has an open ticket (%s): close it before erasing their data", open[0].Code)
 		}
 		if _, err := rr.RedactClientTickets(ctx, clientID); err != nil {
-			return err
-		}
-		if err := rr.AnonymiseClient(ctx, clientID); err != nil {
 			return err
 		}
 		// The audit after the redaction, so that it is kept.
