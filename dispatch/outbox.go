@@ -380,6 +380,9 @@ type wakingRepo struct {
 	queued *bool
 }
 
+// Unwrap gives extensions of Repo (signup.go's SignupRepo) the store's own.
+func (r wakingRepo) Unwrap() Repo { return r.Repo }
+
 func (r wakingRepo) Enqueue(ctx context.Context, n *Notification) error {
 	err := r.Repo.Enqueue(ctx, n)
 	if err == nil {

@@ -137,7 +137,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	})
 	e := m.HTTP.Echo()
 	ih, err := intake.New(intake.Options{
-		Intake: m.Intake, Calls: m.Store, Clients: m.Store, SMS: m.Conversation, Status: m.Outbox,
+		Intake: m.Intake, Calls: m.Store, Clients: m.Store, SMS: dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{}).Wrap(m.Conversation), Status: m.Outbox,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
 		PublicBaseURL: cfg.PublicBaseURL, AuthToken: cfg.WebhookAuthToken(),
 		DispatcherNumber: cfg.DispatcherNumber, DispatcherHours: cfg.DispatcherHours, Location: zone,

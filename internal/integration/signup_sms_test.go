@@ -1,9 +1,12 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
@@ -13,7 +16,10 @@ import (
 // in the geo index (so never matched) until a dispatcher approves them.
 func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 	g := newSMSRig(t)
-	su := dispatch.NewSignups(g.store, g.geo, dispatch.SignupOptions{})
+	// The service's store wraps PostgreSQL's to wake the senders; the
+	// sign-up must find its own methods under the wrapper.
+	waker := &countWaker{}
+	su := dispatch.NewSignups(dispatch.WakeSenders(g.store, waker), g.geo, dispatch.SignupOptions{})
 	h := su.Wrap(g.conv)
 	n := 0
 	text := func(from, body string) string {
@@ -52,6 +58,9 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 			if got := g.template("reply:" + text(phone, st.body)); got != st.tpl {
 				t.Fatalf("%s: answer %q got reply %q, want %q", c.lang, st.body, got, st.tpl)
 			}
+		}
+		if waker.n.Load() == 0 {
+			t.Fatalf("%s: the replies did not wake the senders", c.lang)
 		}
 		v, err := g.store.VolunteerByPhone(g.ctx, phone)
 		if err != nil {
@@ -119,6 +128,15 @@ func TestSMSSignupRefusedConsentKeepsNothing(t *testing.T) {
 	if _, err := g.store.Signup(g.ctx, phone); dispatch.ErrorCode(err) != dispatch.ENOTFOUND {
 		t.Fatalf("sign-up kept after refusal: %v", err)
 	}
+}
+
+// countWaker counts wakes.
+type countWaker struct{ n atomic.Int64 }
+
+func (w *countWaker) Wake(context.Context) error { w.n.Add(1); return nil }
+func (w *countWaker) Wait(ctx context.Context, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 func registry(t *testing.T, g *smsRig, id int64) dispatch.RegistryStatus {
