@@ -3,7 +3,7 @@
 // name, phone or words, and with no axe-core violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, openContext, axe, describeViolations, screenshot, randomPhone, clickAndLoad } from './lib.mjs';
+import { BASE, openContext, login, axe, describeViolations, screenshot, randomPhone, clickAndLoad } from './lib.mjs';
 
 let browser;
 let page;
@@ -44,3 +44,21 @@ for (const lang of ['kk', 'ru', 'en']) {
     await screenshot(page, `barriers-${lang}`);
   });
 }
+
+test('the console pages of barriers, hours and erasure have no accessibility violations', async () => {
+  await login(page, 'en');
+  const pages = ['/console/barriers', null, '/console/volunteers/1/hours', '/console/volunteers/1/hours/statement',
+    '/console/clients/1/erase'];
+  for (const path of pages) {
+    if (path === null) {
+      // the first report's detail, with its step forms
+      await clickAndLoad(page, page.locator('#barriers tbody a').first());
+    } else {
+      const res = await page.goto(`${BASE()}${path}?lang=en`);
+      assert.equal(res.status(), 200, path);
+    }
+    const v = await axe(page);
+    assert.equal(v.length, 0, `${page.url()}: ${v.length} axe-core violation(s):\n${describeViolations(v)}`);
+  }
+  await screenshot(page, 'console-erasure');
+});
