@@ -72,21 +72,7 @@ type SignupRepo interface {
 	PendingVolunteers(ctx context.Context, limit int) ([]*Volunteer, error)
 }
 
-// signupRepo finds the SignupRepo under r's wrappers (a wrapper that
-// adds behaviour to Repo has Unwrap). Writes that a wrapper watches, such
-// as Enqueue, go through r itself.
-func signupRepo(op string, r Repo) (SignupRepo, error) {
-	for {
-		if sr, ok := r.(SignupRepo); ok {
-			return sr, nil
-		}
-		u, ok := r.(interface{ Unwrap() Repo })
-		if !ok {
-			return nil, E(op, Errorf(EINTERNAL, "the store cannot keep sign-ups"))
-		}
-		r = u.Unwrap()
-	}
-}
+func signupRepo(op string, r Repo) (SignupRepo, error) { return extension[SignupRepo](op, r) }
 
 // signupKeywords start a sign-up; the keyword sets its language. Kazakh is
 // accepted in Cyrillic and Latin script.

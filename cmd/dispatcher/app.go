@@ -122,7 +122,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.Outbox = dispatch.NewOutbox(m.Store, m.Sender, m.Waker, dispatch.OutboxOptions{
 		Workers: cfg.SenderWorkers, Bus: m.Bus, Logger: m.Logger,
 	})
-	m.Conversation = dispatch.NewConversation(waking, m.Engine, m.Intake, m.Messages, dispatch.ConversationOptions{
+	routed := dispatch.NewRouter(waking, m.Logger).Wrap(m.Intake) // tickets go to their district's centre
+	m.Conversation = dispatch.NewConversation(waking, m.Engine, routed, m.Messages, dispatch.ConversationOptions{
 		Bus: m.Bus, Logger: m.Logger,
 	})
 
@@ -137,7 +138,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	})
 	e := m.HTTP.Echo()
 	ih, err := intake.New(intake.Options{
-		Intake: m.Intake, Calls: m.Store, Clients: m.Store, SMS: dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{}).Wrap(m.Conversation), Status: m.Outbox,
+		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{}).Wrap(m.Conversation), Status: m.Outbox,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
 		PublicBaseURL: cfg.PublicBaseURL, AuthToken: cfg.WebhookAuthToken(),
 		DispatcherNumber: cfg.DispatcherNumber, DispatcherHours: cfg.DispatcherHours, Location: zone,
@@ -154,7 +155,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	barriersPage.Register(e)
 	api.New(api.Options{
-		Store: waking, Intake: m.Intake, Actions: m.Engine, Assignments: m.Engine,
+		Store: waking, Intake: routed, Actions: m.Engine, Assignments: m.Engine,
 		Phones: phones, Limiter: m.Limiter, Logger: m.Logger,
 		Eraser: records.Retention,
 	}).Register(e.Group("/api/v1"))

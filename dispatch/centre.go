@@ -1,0 +1,137 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+)
+
+// CentreRepo is a Repo that also knows the centres' areas and a ticket's
+// centre. storage/postgres's transaction implements it; found under Repo
+// wrappers as SignupRepo is.
+type CentreRepo interface {
+	Repo
+	// CentreAreas lists every centre's districts with their polygons.
+	CentreAreas(ctx context.Context) ([]Area, error)
+	// RouteTicket records the centre and district a ticket belongs to.
+	RouteTicket(ctx context.Context, ticketID, centreID int64, district string) error
+}
+
+// EventRouted is the audit event of a ticket put in, or moved to, a centre.
+const EventRouted = "routed"
+
+// Router puts tickets in the volunteer centre whose area contains them.
+type Router struct {
+	store Store
+	log   *slog.Logger
+}
+
+// NewRouter returns a router on store (its transactions implement
+// CentreRepo); log (nil: discard) hears of tickets left unrouted.
+func NewRouter(store Store, log *slog.Logger) *Router {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Router{store: store, log: log}
+}
+
+// Route puts the ticket in the centre whose district contains its place,
+// with the audit event "routed to centre X", and returns that area. False
+// when the ticket has no place or the place is in no centre's area.
+func (rt *Router) Route(ctx context.Context, ticketID int64) (Area, bool, error) {
+	const op = "dispatch.Router.Route"
+	var (
+		area  Area
+		found bool
+	)
+	err := rt.store.InTx(ctx, func(r Repo) error {
+		cr, err := extension[CentreRepo](op, r)
+		if err != nil {
+			return err
+		}
+		t, err := r.Ticket(ctx, ticketID)
+		if err != nil || t.Location == nil {
+			return err
+		}
+		areas, err := cr.CentreAreas(ctx)
+		if err != nil {
+			return err
+		}
+		if area, found = RouteArea(areas, *t.Location); !found {
+			return nil
+		}
+		return rt.record(ctx, r, cr, t.ID, area, ActorSystem,
+			fmt.Sprintf("routed to centre %s (%s)", area.Centre, area.District))
+	})
+	return area, found, E(op, err)
+}
+
+// Move puts a ticket in another centre (a coordinator's or an admin's
+// decision, the caller checks the role), audited with the actor.
+func (rt *Router) Move(ctx context.Context, ticketID, centreID int64, actor Actor) error {
+	const op = "dispatch.Router.Move"
+	return E(op, rt.store.InTx(ctx, func(r Repo) error {
+		cr, err := extension[CentreRepo](op, r)
+		if err != nil {
+			return err
+		}
+		areas, err := cr.CentreAreas(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range areas {
+			if a.CentreID == centreID {
+				return rt.record(ctx, r, cr, ticketID, a, actor, "moved to centre "+a.Centre)
+			}
+		}
+		return Errorf(ENOTFOUND, "centre %d not found", centreID)
+	}))
+}
+
+func (rt *Router) record(ctx context.Context, r Repo, cr CentreRepo, ticketID int64, a Area, actor Actor, reason string) error {
+	if err := cr.RouteTicket(ctx, ticketID, a.CentreID, a.District); err != nil {
+		return err
+	}
+	return r.AddEvent(ctx, &TicketEvent{TicketID: ticketID, Kind: EventRouted, Actor: string(actor),
+		Channel: ChannelSystem, Reason: reason, Data: `{"centre_id":` + strconv.FormatInt(a.CentreID, 10) + `}`})
+}
+
+// Wrap returns a TicketIntake that routes each new ticket after intake
+// has committed it. A failed routing leaves the ticket unrouted (seen by
+// every dispatcher, who can move it) and is logged here, not returned: the
+// request itself succeeded and must not be sent again.
+func (rt *Router) Wrap(next TicketIntake) TicketIntake { return routedIntake{rt: rt, next: next} }
+
+type routedIntake struct {
+	rt   *Router
+	next TicketIntake
+}
+
+func (ri routedIntake) Submit(ctx context.Context, req IntakeRequest) (*IntakeResult, error) {
+	res, err := ri.next.Submit(ctx, req)
+	if err != nil || res == nil || res.Existing || res.Ticket == nil || res.Ticket.Location == nil {
+		return res, err
+	}
+	if _, _, err := ri.rt.Route(ctx, res.Ticket.ID); err != nil {
+		ri.rt.log.Warn("ticket left unrouted", "ticket", res.Ticket.ID, "err", err)
+	}
+	return res, nil
+}
+
+// extension finds an extension of Repo (SignupRepo, CentreRepo) under r's
+// wrappers: a wrapper that adds behaviour to Repo has Unwrap. Writes that
+// a wrapper watches, such as Enqueue, go through r itself.
+func extension[T any](op string, r Repo) (T, error) {
+	for {
+		if x, ok := r.(T); ok {
+			return x, nil
+		}
+		u, ok := r.(interface{ Unwrap() Repo })
+		if !ok {
+			var zero T
+			return zero, E(op, Errorf(EINTERNAL, "the store cannot do %T", &zero))
+		}
+		r = u.Unwrap()
+	}
+}

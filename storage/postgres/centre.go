@@ -1,0 +1,57 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/kz-volunteers/dispatcher/dispatch"
+)
+
+// CentreAreas returns every centre's districts with their polygons, by
+// centre and district ID, for routing tickets.
+func (s *Store) CentreAreas(ctx context.Context) ([]dispatch.Area, error) {
+	const op = "postgres.CentreAreas"
+	var rows []struct {
+		CentreID int64  `db:"centre_id"`
+		Key      string `db:"key"`
+		Name     string `db:"name"`
+		Polygon  []byte `db:"polygon"`
+	}
+	err := selectx(ctx, s, &rows, `SELECT d.centre_id, c.key, d.name, d.polygon
+		FROM centre_districts d JOIN centres c ON c.id = d.centre_id ORDER BY d.centre_id, d.id`)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out := make([]dispatch.Area, len(rows))
+	for i, r := range rows {
+		out[i] = dispatch.Area{CentreID: r.CentreID, Centre: r.Key, District: r.Name}
+		if err := json.Unmarshal(r.Polygon, &out[i].Polygon); err != nil {
+			return nil, wrap(op, err)
+		}
+	}
+	return out, nil
+}
+
+// RouteTicket records the centre and district a ticket belongs to.
+func (s *Store) RouteTicket(ctx context.Context, ticketID, centreID int64, district string) error {
+	const op = "postgres.RouteTicket"
+	res, err := s.ext.ExecContext(ctx, `UPDATE tickets SET centre_id = $2, district = $3 WHERE id = $1`,
+		ticketID, centreID, district)
+	return affected(op, res, err, "ticket %d not found", ticketID)
+}
+
+// TicketCentre returns the centre ID (0 for none) and district of a ticket.
+func (s *Store) TicketCentre(ctx context.Context, ticketID int64) (int64, string, error) {
+	var r struct {
+		CentreID *int64 `db:"centre_id"`
+		District string `db:"district"`
+	}
+	err := getx(ctx, s, &r, `SELECT centre_id, district FROM tickets WHERE id = $1`, ticketID)
+	if err != nil {
+		return 0, "", notFound("postgres.TicketCentre", err, "ticket %d not found", ticketID)
+	}
+	if r.CentreID == nil {
+		return 0, r.District, nil
+	}
+	return *r.CentreID, r.District, nil
+}
