@@ -49,3 +49,34 @@ func TestRouteAreaTakesTheContainingDistrict(t *testing.T) {
 		t.Fatalf("AreaNamed: %+v %v", a, ok)
 	}
 }
+
+func TestSeesCentre(t *testing.T) {
+	cases := []struct {
+		r            Role
+		mine, theirs int64
+		want         bool
+	}{
+		{RoleDispatcher, 1, 1, true},
+		{RoleDispatcher, 1, 2, false},
+		{RoleViewer, 1, 2, false},
+		{RoleDispatcher, 1, 0, true}, // unrouted: someone must move it
+		{RoleDispatcher, 0, 2, true}, // no centre: a one-centre service
+		{RoleCoordinator, 1, 2, true},
+		{RoleAdmin, 1, 2, true},
+	}
+	for _, c := range cases {
+		if got := SeesCentre(c.r, c.mine, c.theirs); got != c.want {
+			t.Errorf("SeesCentre(%s, %d, %d) = %v, want %v", c.r, c.mine, c.theirs, got, c.want)
+		}
+	}
+}
+
+func TestCoordinatorRanksBetweenDispatcherAndAdmin(t *testing.T) {
+	if r, err := ParseRole("coordinator"); err != nil || r != RoleCoordinator {
+		t.Fatalf("ParseRole(coordinator) = %q, %v", r, err)
+	}
+	if !RoleCoordinator.Allows(RoleDispatcher) || RoleCoordinator.Allows(RoleAdmin) || !RoleAdmin.Allows(RoleCoordinator) ||
+		RoleDispatcher.Allows(RoleCoordinator) {
+		t.Fatal("coordinator is not ranked between dispatcher and admin")
+	}
+}

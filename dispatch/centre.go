@@ -16,6 +16,25 @@ type CentreRepo interface {
 	CentreAreas(ctx context.Context) ([]Area, error)
 	// RouteTicket records the centre and district a ticket belongs to.
 	RouteTicket(ctx context.Context, ticketID, centreID int64, district string) error
+	// TicketCentre returns a ticket's centre (0 unrouted) and district.
+	TicketCentre(ctx context.Context, ticketID int64) (int64, string, error)
+	// SetUserCentre puts a console user in a centre (0: none).
+	SetUserCentre(ctx context.Context, userID, centreID int64) error
+	// UserCentre returns a console user's centre, 0 for none.
+	UserCentre(ctx context.Context, userID int64) (int64, error)
+}
+
+// AsCentreRepo finds the CentreRepo under a transaction's Repo (for the
+// console and the API, which check a user's centre against a ticket's).
+func AsCentreRepo(r Repo) (CentreRepo, error) { return extension[CentreRepo]("dispatch.AsCentreRepo", r) }
+
+// SeesCentre reports whether a user or token of role r belonging to
+// centre mine (0: none) sees and acts on a ticket of centre theirs (0:
+// unrouted). Coordinators and admins see every centre; anyone without a
+// centre sees all (a service run by one centre); anyone else sees their
+// centre's tickets and the unrouted ones, which need someone to move them.
+func SeesCentre(r Role, mine, theirs int64) bool {
+	return r.Allows(RoleCoordinator) || mine == 0 || theirs == 0 || mine == theirs
 }
 
 // EventRouted is the audit event of a ticket put in, or moved to, a centre.

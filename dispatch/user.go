@@ -7,23 +7,28 @@ type Role string
 
 // Roles, from most to least powerful.
 const (
-	RoleAdmin      Role = "admin"
-	RoleDispatcher Role = "dispatcher"
-	RoleViewer     Role = "viewer"
+	RoleAdmin Role = "admin"
+	// RoleCoordinator is a region's coordinator: a dispatcher who sees
+	// and acts on every centre's tickets and moves them between centres.
+	RoleCoordinator Role = "coordinator"
+	RoleDispatcher  Role = "dispatcher"
+	RoleViewer      Role = "viewer"
 )
 
 // ParseRole validates a role name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleAdmin, RoleDispatcher, RoleViewer:
+	case RoleAdmin, RoleCoordinator, RoleDispatcher, RoleViewer:
 		return r, nil
 	}
-	return "", Errorf(EINVALID, "role %q is not one of admin, dispatcher, viewer", s)
+	return "", Errorf(EINVALID, "role %q is not one of admin, coordinator, dispatcher, viewer", s)
 }
 
 func (r Role) rank() int {
 	switch r {
 	case RoleAdmin:
+		return 4
+	case RoleCoordinator:
 		return 3
 	case RoleDispatcher:
 		return 2

@@ -119,3 +119,69 @@ func ticketCentre(t *testing.T, g *engRig, id int64) (int64, string) {
 	}
 	return c, dis
 }
+
+// A dispatcher of another centre does not see a routed ticket; the
+// ticket's own centre's dispatcher and a coordinator do. (The rule the
+// console and the API are to apply: dispatch.SeesCentre.)
+func TestCentreScopeOfUsers(t *testing.T) {
+	g := newEngRig(t, true, dispatch.EngineOptions{})
+	rt := dispatch.NewRouter(g.store, nil)
+	in := rt.Wrap(dispatch.NewIntake(g.store, g.queue, redis.NewBus(g.rc), intake.Phones{}, nil, g.msgs, dispatch.IntakeOptions{}))
+	res, err := in.Submit(g.ctx, dispatch.IntakeRequest{Channel: dispatch.ChannelWeb, Phone: g.phone(),
+		Category: dispatch.CategoryHome, Lang: dispatch.LangRU, Location: &engAstana})
+	if err != nil {
+		t.Fatal(err)
+	}
+	baikonur, _ := ticketCentre(t, g, res.Ticket.ID)
+	esil := baikonur
+	areas, err := g.store.CentreAreas(g.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := dispatch.AreaNamed(areas, "Есиль"); ok {
+		esil = a.CentreID
+	}
+	if esil == baikonur || baikonur == 0 {
+		t.Fatalf("centres: baikonur %d esil %d", baikonur, esil)
+	}
+	users := []struct {
+		name   string
+		role   dispatch.Role
+		centre int64
+		sees   bool
+	}{
+		{"dana-baikonur", dispatch.RoleDispatcher, baikonur, true},
+		{"erlan-esil", dispatch.RoleDispatcher, esil, false},
+		{"coordinator", dispatch.RoleCoordinator, esil, true},
+	}
+	for _, u := range users {
+		usr := &dispatch.User{Name: u.name, Role: u.role, PasswordHash: "x"}
+		if err := g.store.CreateUser(g.ctx, usr); err != nil {
+			t.Fatalf("%s: %v", u.name, err) // the role check must accept coordinator
+		}
+		err := g.store.InTx(g.ctx, func(r dispatch.Repo) error {
+			cr, err := dispatch.AsCentreRepo(r)
+			if err != nil {
+				return err
+			}
+			if err := cr.SetUserCentre(g.ctx, usr.ID, u.centre); err != nil {
+				return err
+			}
+			mine, err := cr.UserCentre(g.ctx, usr.ID)
+			if err != nil {
+				return err
+			}
+			theirs, _, err := cr.TicketCentre(g.ctx, res.Ticket.ID)
+			if err != nil {
+				return err
+			}
+			if got := dispatch.SeesCentre(u.role, mine, theirs); got != u.sees {
+				t.Errorf("%s sees the Baikonur ticket: %v, want %v", u.name, got, u.sees)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

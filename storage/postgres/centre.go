@@ -55,3 +55,22 @@ func (s *Store) TicketCentre(ctx context.Context, ticketID int64) (int64, string
 	}
 	return *r.CentreID, r.District, nil
 }
+
+// SetUserCentre puts a console user in a centre; 0 takes them out of any.
+func (s *Store) SetUserCentre(ctx context.Context, userID, centreID int64) error {
+	const op = "postgres.SetUserCentre"
+	res, err := s.ext.ExecContext(ctx, `UPDATE users SET centre_id = NULLIF($2, 0) WHERE id = $1`, userID, centreID)
+	return affected(op, res, err, "user %d not found", userID)
+}
+
+// UserCentre returns a console user's centre, 0 for none.
+func (s *Store) UserCentre(ctx context.Context, userID int64) (int64, error) {
+	var c *int64
+	if err := getx(ctx, s, &c, `SELECT centre_id FROM users WHERE id = $1`, userID); err != nil {
+		return 0, notFound("postgres.UserCentre", err, "user %d not found", userID)
+	}
+	if c == nil {
+		return 0, nil
+	}
+	return *c, nil
+}
