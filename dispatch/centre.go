@@ -26,7 +26,9 @@ type CentreRepo interface {
 
 // AsCentreRepo finds the CentreRepo under a transaction's Repo (for the
 // console and the API, which check a user's centre against a ticket's).
-func AsCentreRepo(r Repo) (CentreRepo, error) { return extension[CentreRepo]("dispatch.AsCentreRepo", r) }
+func AsCentreRepo(r Repo) (CentreRepo, error) {
+	return extension[CentreRepo]("dispatch.AsCentreRepo", r)
+}
 
 // SeesCentre reports whether a user or token of role r belonging to
 // centre mine (0: none) sees and acts on a ticket of centre theirs (0:

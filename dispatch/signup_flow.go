@@ -224,8 +224,11 @@ func (h signupSMS) HandleSMS(ctx context.Context, m *InboundMessage) error {
 	if m.MessageSID == "" || m.From == "" {
 		return h.next.HandleSMS(ctx, m) // it names what is missing
 	}
-	_, err := h.s.store.VolunteerByPhone(ctx, m.From)
+	v, err := h.s.store.VolunteerByPhone(ctx, m.From)
 	if err == nil {
+		if ok, err := h.s.holdPending(ctx, v, m); ok || err != nil {
+			return err
+		}
 		return h.next.HandleSMS(ctx, m)
 	} else if !IsCode(err, ENOTFOUND) {
 		return E("dispatch.Signups.HandleSMS", err)
@@ -234,4 +237,42 @@ func (h signupSMS) HandleSMS(ctx context.Context, m *InboundMessage) error {
 		return err
 	}
 	return h.next.HandleSMS(ctx, m)
+}
+
+// holdPending answers a volunteer who is not approved (pending or
+// rejected) with the waiting text, so that no command of theirs (such as
+// "available") can make them available or put them in the geo index
+// before a dispatcher approves them. STOP still goes to the conversation.
+func (s *Signups) holdPending(ctx context.Context, v *Volunteer, m *InboundMessage) (bool, error) {
+	const op = "dispatch.Signups.holdPending"
+	if ParseCommand(m.Body).Kind == CmdStop {
+		return false, nil
+	}
+	held := false
+	err := s.store.InTx(ctx, func(r Repo) error {
+		sr, err := signupRepo(op, r)
+		if err != nil {
+			return err
+		}
+		st, err := sr.Registry(ctx, v.ID)
+		if err != nil || st == RegistryApproved {
+			return err
+		}
+		held = true
+		if err := r.SaveInbound(ctx, m); IsCode(err, ECONFLICT) {
+			return errSignupSeen
+		} else if err != nil {
+			return err
+		}
+		lang := LangRU
+		if len(v.Languages) > 0 {
+			lang = v.Languages[0]
+		}
+		return r.Enqueue(ctx, &Notification{Key: "reply:" + m.MessageSID, To: m.From, Body: SignupText("waiting", lang),
+			Template: "signup.waiting", Lang: lang, Status: NotifyQueued})
+	})
+	if err == errSignupSeen {
+		return true, nil
+	}
+	return held, E(op, err)
 }

@@ -44,6 +44,11 @@ var signupTexts = map[string]map[Lang]string{
 		LangRU: "Хорошо, ваши данные не сохранены. Можно начать снова словом ВОЛОНТЕР.",
 		LangEN: "All right, nothing was kept. Text VOLUNTEER to start again.",
 	},
+	"waiting": {
+		LangKK: "Өтінішіңіз диспетчердің тексеруін күтуде. Бекітілгеннен кейін тапсырмалар келеді.",
+		LangRU: "Ваша заявка ждёт проверки диспетчером. Задания начнут приходить после утверждения.",
+		LangEN: "Your sign-up is waiting for a dispatcher's check. Tasks will come once you are approved.",
+	},
 	"approved": {
 		LangKK: "Құттықтаймыз, сіз ерікті ретінде бекітілдіңіз! Тапсырмалар SMS арқылы келеді.",
 		LangRU: "Поздравляем, вы утверждены волонтёром! Задания будут приходить по SMS.",

@@ -75,6 +75,13 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 		if inGeo(t, g, *v.Location, v.ID) {
 			t.Fatalf("%s: a pending volunteer is in the geo index", c.lang)
 		}
+		// A pending volunteer's "available" cannot make them available.
+		if tpl := g.template("reply:" + text(phone, "available")); tpl != "signup.waiting" {
+			t.Fatalf("%s: a pending volunteer's command got %q, want signup.waiting", c.lang, tpl)
+		}
+		if v2, err := g.store.Volunteer(g.ctx, v.ID); err != nil || v2.Available || inGeo(t, g, *v.Location, v.ID) {
+			t.Fatalf("%s: after a pending volunteer's command: %+v (%v)", c.lang, v2, err)
+		}
 		pend, err := su.Pending(g.ctx, 10)
 		if err != nil || len(pend) == 0 || pend[len(pend)-1].ID != v.ID {
 			t.Fatalf("%s: pending list %v (%v) lacks %d", c.lang, pend, err, v.ID)
@@ -89,6 +96,10 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 		}
 		if m := g.msg(fmt.Sprintf("approved:%d", v.ID)); m == nil || m.To != phone || m.Template != "signup.approved" {
 			t.Fatalf("%s: approval text %+v", c.lang, m)
+		}
+		// Approved, their texts reach the conversation again.
+		if tpl := g.template("reply:" + text(phone, "available")); tpl == "" || strings.HasPrefix(tpl, "signup.") {
+			t.Fatalf("%s: an approved volunteer's command got %q", c.lang, tpl)
 		}
 		if err := su.Reject(g.ctx, v.ID); dispatch.ErrorCode(err) != dispatch.ECONFLICT {
 			t.Fatalf("%s: rejecting an approved volunteer: %v", c.lang, err)
