@@ -145,10 +145,30 @@ func (e *Engine) process(ctx context.Context, l Lease) {
 	defer cancel()
 	if err := e.Handle(wctx, l.TicketID); err != nil {
 		e.log.Error("engine: handle ticket", "ticket", l.TicketID, "err", err)
+		e.retrySoon(wctx, l)
 		return
 	}
 	if err := e.queue.Ack(wctx, l); err != nil {
 		e.log.Warn("engine: ack", "ticket", l.TicketID, "err", err)
+	}
+}
+
+// retryDelay is how soon a ticket whose handling failed is looked at again.
+const retryDelay = 2 * time.Second
+
+// retrySoon queues a ticket whose handling failed (a deadlock, a dropped
+// connection) for another look shortly, rather than leaving it parked until
+// its lease runs out; when even that fails, the lease remains the retry.
+func (e *Engine) retrySoon(ctx context.Context, l Lease) {
+	t, err := e.store.Ticket(ctx, l.TicketID)
+	if err != nil {
+		return
+	}
+	if err := e.queue.Push(ctx, l.TicketID, e.now().Add(retryDelay), t.Urgency); err != nil {
+		return
+	}
+	if err := e.queue.Ack(ctx, l); err != nil {
+		e.log.Warn("engine: ack after a failed handling", "ticket", l.TicketID, "err", err)
 	}
 }
 
