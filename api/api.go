@@ -107,6 +107,9 @@ func (a *API) Register(g *echo.Group) {
 	g.Use(a.authenticate)
 	for _, r := range a.routes() {
 		mw := []echo.MiddlewareFunc{require(r.role)}
+		if ticketRoute(r.path) {
+			mw = append(mw, a.ownTicket)
+		}
 		if r.method != http.MethodGet {
 			mw = append(mw, a.limitWrites)
 		}

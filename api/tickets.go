@@ -151,7 +151,11 @@ func (a *API) listTickets(c echo.Context) error {
 	if f.Volunteer, err = queryInt64(c, "volunteer_id"); err != nil {
 		return err
 	}
-	ts, total, err := a.store.Tickets(c.Request().Context(), f)
+	sc, err := a.scopeOf(c)
+	if err != nil {
+		return err
+	}
+	ts, total, err := a.scopedTickets(c.Request().Context(), sc, f)
 	if err != nil {
 		return dispatch.E(op, err)
 	}

@@ -303,3 +303,71 @@ func (l *localLimiter) Allow(_ context.Context, key string, limit int, per time.
 	l.m[key] = w
 	return w.n <= limit, nil
 }
+
+const centreKey = "console.centre"
+
+// centreOf is the centre whose tickets the logged-in user sees and acts on
+// (dispatch.SeesCentre): 0 for everyone who sees all. Read once a request.
+func (c *Console) centreOf(ec echo.Context) (int64, error) {
+	if v, ok := ec.Get(centreKey).(int64); ok {
+		return v, nil
+	}
+	s := sessionOf(ec)
+	if s == nil || s.User == nil {
+		return 0, dispatch.Errorf(dispatch.EUNAUTHORIZED, "log in first")
+	}
+	var mine int64
+	if !s.User.Role.Allows(dispatch.RoleCoordinator) {
+		err := c.store.InTx(ec.Request().Context(), func(r dispatch.Repo) error {
+			cr, err := dispatch.AsCentreRepo(r)
+			if err != nil {
+				return err
+			}
+			mine, err = cr.UserCentre(ec.Request().Context(), s.User.ID)
+			return err
+		})
+		if err != nil {
+			return 0, dispatch.E("console.centreOf", err)
+		}
+	}
+	ec.Set(centreKey, mine)
+	return mine, nil
+}
+
+// ticketCentres returns the centre (0: unrouted) of each ticket, in one
+// transaction.
+func (c *Console) ticketCentres(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	err := c.store.InTx(ctx, func(r dispatch.Repo) error {
+		cr, err := dispatch.AsCentreRepo(r)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if out[id], _, err = cr.TicketCentre(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, dispatch.E("console.ticketCentres", err)
+}
+
+// seeTicket answers ENOTFOUND, as for a ticket that does not exist, when
+// the ticket belongs to a centre the user does not see: a dispatcher of
+// one centre must not learn of another's tickets.
+func (c *Console) seeTicket(ec echo.Context, id int64) error {
+	const op = "console.seeTicket"
+	mine, err := c.centreOf(ec)
+	if err != nil || mine == 0 {
+		return dispatch.E(op, err)
+	}
+	cs, err := c.ticketCentres(ec.Request().Context(), []int64{id})
+	if err != nil {
+		return dispatch.E(op, err)
+	}
+	if !dispatch.SeesCentre(sessionOf(ec).User.Role, mine, cs[id]) {
+		return dispatch.E(op, dispatch.Errorf(dispatch.ENOTFOUND, "ticket %d not found", id))
+	}
+	return nil
+}

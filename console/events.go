@@ -44,6 +44,10 @@ func (c *Console) events(ec echo.Context) error {
 	}()
 
 	after := lastEventID(r)
+	seen, err := c.eventFilter(ec)
+	if err != nil {
+		return dispatch.E(op, err)
+	}
 	// Subscribe before replaying, so that nothing committed in between is
 	// lost; the replayed ids are remembered to drop their live duplicates.
 	live, err := c.opts.Bus.Subscribe(ctx)
@@ -83,6 +87,13 @@ func (c *Console) events(ec echo.Context) error {
 				return dispatch.E(op, err)
 			}
 			for _, te := range evs {
+				if ok, err := seen(ctx, te.TicketID, te.Kind); err != nil {
+					return dispatch.E(op, err)
+				} else if !ok {
+					replayed[te.ID] = true
+					after = te.ID
+					continue
+				}
 				if err := sendEvent(send, dispatch.Event{ID: te.ID, TicketID: te.TicketID, Kind: te.Kind, Status: te.To}); err != nil {
 					return nil
 				}
@@ -116,11 +127,55 @@ func (c *Console) events(ec echo.Context) error {
 			if replayed[e.ID] {
 				continue
 			}
+			if ok, err := seen(ctx, e.TicketID, e.Kind); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return dispatch.E(op, err)
+			} else if !ok {
+				continue
+			}
 			if err := sendEvent(send, e); err != nil {
 				return nil
 			}
 		}
 	}
+}
+
+// eventFilter says which tickets' events the user's stream carries: those
+// of the centres they see. A ticket's centre is looked up once a stream and
+// again after it is routed or moved; a ticket gone from the database is
+// dropped.
+func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticketID int64, kind string) (bool, error), error) {
+	mine, err := c.centreOf(ec)
+	if err != nil {
+		return nil, err
+	}
+	role := sessionOf(ec).User.Role
+	if mine == 0 || role.Allows(dispatch.RoleCoordinator) {
+		return func(context.Context, int64, string) (bool, error) { return true, nil }, nil
+	}
+	known := map[int64]int64{}
+	return func(ctx context.Context, id int64, kind string) (bool, error) {
+		if id == 0 {
+			return true, nil
+		}
+		centre, ok := known[id]
+		if !ok || kind == dispatch.EventRouted {
+			cs, err := c.ticketCentres(ctx, []int64{id})
+			if dispatch.IsCode(err, dispatch.ENOTFOUND) {
+				return false, nil
+			} else if err != nil {
+				return false, err
+			}
+			if len(known) >= 10000 { // a stream open for days must not grow without bound
+				clear(known)
+			}
+			centre = cs[id]
+			known[id] = centre
+		}
+		return dispatch.SeesCentre(role, mine, centre), nil
+	}, nil
 }
 
 func sendEvent(send func(string, ...any) error, e dispatch.Event) error {

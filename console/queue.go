@@ -62,6 +62,12 @@ func (c *Console) queuePage(ec echo.Context) error {
 		return dispatch.E("console.queue", err)
 	}
 	d.Total = total
+	if ts, err = c.ownCentre(ec, ts); err != nil {
+		return dispatch.E("console.queue", err)
+	}
+	if mine, _ := c.centreOf(ec); mine != 0 {
+		d.Total = len(ts) // the whole count would tell of other centres' tickets
+	}
 	n := map[dispatch.Status]int{}
 	for _, t := range ts {
 		n[t.Status]++
@@ -74,6 +80,30 @@ func (c *Console) queuePage(ec echo.Context) error {
 	}
 	sortQueue(d.Tickets)
 	return c.Render(ec, http.StatusOK, "queue", c.Page(ec, "queue", "queue.title", d))
+}
+
+// ownCentre keeps the tickets the user's centre sees (dispatch.SeesCentre).
+func (c *Console) ownCentre(ec echo.Context, ts []*dispatch.Ticket) ([]*dispatch.Ticket, error) {
+	mine, err := c.centreOf(ec)
+	if err != nil || mine == 0 || len(ts) == 0 {
+		return ts, err
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	cs, err := c.ticketCentres(ec.Request().Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	role := sessionOf(ec).User.Role
+	out := ts[:0]
+	for _, t := range ts {
+		if dispatch.SeesCentre(role, mine, cs[t.ID]) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // sortQueue puts what needs a person first: escalated tickets, then urgent
@@ -103,6 +133,9 @@ func (c *Console) queueRow(ec echo.Context) error {
 	id, err := idParam(ec, "id")
 	if err != nil {
 		return err
+	}
+	if err := c.seeTicket(ec, id); err != nil {
+		return dispatch.E("console.queueRow", err)
 	}
 	t, err := c.store.Ticket(ec.Request().Context(), id)
 	if err != nil {

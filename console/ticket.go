@@ -92,6 +92,9 @@ func (c *Console) showTicket(ec echo.Context, status int, errMsg string, form ma
 	if err != nil {
 		return err
 	}
+	if err := c.seeTicket(ec, id); err != nil {
+		return dispatch.E(op, err)
+	}
 	d, err := c.loadTicket(ctx, id)
 	if err != nil {
 		return dispatch.E(op, err)
@@ -229,6 +232,9 @@ func (c *Console) ticketAction(name string) echo.HandlerFunc {
 		}
 		if c.opts.Actions == nil {
 			return dispatch.Errorf(dispatch.EUNAVAILABLE, "ticket actions are not configured")
+		}
+		if err := c.seeTicket(ec, id); err != nil {
+			return dispatch.E("console.ticketAction", err)
 		}
 		err = c.runAction(ec, name, id)
 		if err != nil {
