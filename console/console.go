@@ -52,6 +52,9 @@ type Options struct {
 	Heartbeat time.Duration
 	// Records are the barrier reports, volunteer hours and erasure pages.
 	Records RecordsOptions
+	// Signups approve and reject volunteers who signed up by SMS or the
+	// public form; nil leaves the pending list out.
+	Signups *dispatch.Signups
 }
 
 // Console serves /console. Build it with New, mount it with Register, and
@@ -138,6 +141,7 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerMap(g)
 	c.registerSimulator(g)
 	c.registerRecords(g) // barriers*.go, hours*.go, erasure*.go
+	c.registerRegistry(g)
 }
 
 // cacheStatic lets browsers keep assets for an hour: they change only with
