@@ -62,12 +62,13 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func cmdUser(ctx context.Context, args []string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: dispatcher user add NAME --role admin|dispatcher|viewer (password on stdin)")
+		return fmt.Errorf("usage: dispatcher user add NAME --role admin|coordinator|dispatcher|viewer [--centre ID] (password on stdin)")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	role := fs.String("role", "", "admin, dispatcher or viewer")
+	role := fs.String("role", "", "admin, coordinator, dispatcher or viewer")
 	ifMissing := fs.Bool("if-missing", false, "do nothing when the user exists")
+	centre := fs.Int64("centre", 0, "the centre (id) whose tickets the user sees; 0: every centre")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -103,7 +104,19 @@ func cmdUser(ctx context.Context, args []string, lookup func(string) (string, bo
 		return err
 	}
 	u := &dispatch.User{Name: pos[0], Role: r, PasswordHash: hash}
-	if err := store.CreateUser(ctx, u); err != nil {
+	// One transaction: a user left without the centre asked for would
+	// see every centre's tickets.
+	err = store.InTx(ctx, func(r dispatch.Repo) error {
+		if err := r.CreateUser(ctx, u); err != nil || *centre == 0 {
+			return err
+		}
+		cr, err := dispatch.AsCentreRepo(r)
+		if err != nil {
+			return err
+		}
+		return cr.SetUserCentre(ctx, u.ID, *centre)
+	})
+	if err != nil {
 		return fmt.Errorf("user add: %s", dispatch.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "user %s added with role %s\n", u.Name, u.Role)
@@ -112,11 +125,12 @@ func cmdUser(ctx context.Context, args []string, lookup func(string) (string, bo
 
 func cmdToken(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: dispatcher token create NAME --role admin|dispatcher|viewer")
+		return fmt.Errorf("usage: dispatcher token create NAME --role admin|coordinator|dispatcher|viewer [--centre ID]")
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	role := fs.String("role", "", "admin, dispatcher or viewer")
+	role := fs.String("role", "", "admin, coordinator, dispatcher or viewer")
+	centre := fs.Int64("centre", 0, "the centre (id) whose tickets the token sees; 0: every centre")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -134,7 +148,21 @@ func cmdToken(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 	defer db.Close()
 	secret, hash := dispatch.NewAPIToken()
-	if err := store.CreateToken(ctx, &dispatch.Token{Name: pos[0], Role: r, Hash: hash}); err != nil {
+	tok := &dispatch.Token{Name: pos[0], Role: r, Hash: hash}
+	// One transaction: a token left without its centre would see them all.
+	err = store.InTx(ctx, func(r dispatch.Repo) error {
+		if err := r.CreateToken(ctx, tok); err != nil || *centre == 0 {
+			return err
+		}
+		tc, ok := r.(interface {
+			SetTokenCentre(ctx context.Context, tokenID, centreID int64) error
+		})
+		if !ok {
+			return dispatch.Errorf(dispatch.EINTERNAL, "the store cannot limit a token to a centre")
+		}
+		return tc.SetTokenCentre(ctx, tok.ID, *centre)
+	})
+	if err != nil {
 		return fmt.Errorf("token create: %s", dispatch.ErrorMessage(err))
 	}
 	fmt.Fprintf(stderr, "token %s created with role %s; it is shown once, store it now:\n", pos[0], r)
