@@ -137,8 +137,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		},
 	})
 	e := m.HTTP.Echo()
+	// One registry for the SMS sign-ups (intake) and their approval (console).
+	signups := dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{})
 	ih, err := intake.New(intake.Options{
-		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{}).Wrap(m.Conversation), Status: m.Outbox,
+		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: signups.Wrap(m.Conversation), Status: m.Outbox,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
 		PublicBaseURL: cfg.PublicBaseURL, AuthToken: cfg.WebhookAuthToken(),
 		DispatcherNumber: cfg.DispatcherNumber, DispatcherHours: cfg.DispatcherHours, Location: zone,
@@ -165,6 +167,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		LoginAttemptsPerMinute: cfg.LoginAttemptsPerMinute, Logger: m.Logger,
 		SimulatorMode: cfg.SimulatorMode(),
 		Records:       records,
+		Signups:       signups,
 		Pages: console.PageOptions{
 			Zone: zone, Reports: m.Store, Map: m.Store, Sim: m.Store,
 			PublicBaseURL: cfg.PublicBaseURL, WebhookToken: cfg.WebhookAuthToken(), ServiceNumber: cfg.TwilioFromNumber,
