@@ -48,7 +48,7 @@ for (const lang of ['kk', 'ru', 'en']) {
 test('the console pages of barriers, hours and erasure have no accessibility violations', async () => {
   await login(page, 'en');
   const pages = ['/console/barriers', null, '/console/volunteers/1/hours', '/console/volunteers/1/hours/statement',
-    '/console/clients/1/erase'];
+    '/console/clients/1/erase', '/console/consultations', '/console/volunteers/pending'];
   for (const path of pages) {
     if (path === null) {
       // the first report's detail, with its step forms
