@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/internal/httpstatus"
 )
 
 func (c *Console) registerTickets(g *echo.Group) {
@@ -367,25 +368,8 @@ func parseLocation(lat, lon string) (*dispatch.Location, error) {
 // statusOf maps an error code to its HTTP status (the same table as the
 // server's error handler, for pages rendered here).
 func statusOf(code string) int {
-	switch code {
-	case dispatch.EINVALID:
-		return http.StatusBadRequest
-	case dispatch.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case dispatch.EFORBIDDEN:
-		return http.StatusForbidden
-	case dispatch.ENOTFOUND:
-		return http.StatusNotFound
-	case dispatch.ECONFLICT:
-		return http.StatusConflict
-	case dispatch.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case dispatch.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case dispatch.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case dispatch.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
+	if s, ok := httpstatus.Of(code); ok {
+		return s
 	}
 	return http.StatusInternalServerError
 }

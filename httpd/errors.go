@@ -9,37 +9,9 @@ import (
 	"strings"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/internal/httpstatus"
 	"github.com/labstack/echo/v4"
 )
-
-// statusOf is THE error table: the one place a dispatch error code becomes
-// an HTTP status.
-var statusOf = map[string]int{
-	dispatch.EINVALID:       http.StatusBadRequest,
-	dispatch.EUNAUTHORIZED:  http.StatusUnauthorized,
-	dispatch.EFORBIDDEN:     http.StatusForbidden,
-	dispatch.ENOTFOUND:      http.StatusNotFound,
-	dispatch.ECONFLICT:      http.StatusConflict,
-	dispatch.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	dispatch.EUNPROCESSABLE: http.StatusUnprocessableEntity,
-	dispatch.ERATELIMIT:     http.StatusTooManyRequests,
-	dispatch.EUNAVAILABLE:   http.StatusServiceUnavailable,
-	dispatch.EINTERNAL:      http.StatusInternalServerError,
-}
-
-// codeOf is the reverse, for echo's own errors (no route, bad method), so
-// that they carry a code like every other error body.
-var codeOf = map[int]string{
-	http.StatusUnauthorized:          dispatch.EUNAUTHORIZED,
-	http.StatusForbidden:             dispatch.EFORBIDDEN,
-	http.StatusNotFound:              dispatch.ENOTFOUND,
-	http.StatusConflict:              dispatch.ECONFLICT,
-	http.StatusRequestEntityTooLarge: dispatch.ETOOLARGE,
-	http.StatusUnprocessableEntity:   dispatch.EUNPROCESSABLE,
-	http.StatusTooManyRequests:       dispatch.ERATELIMIT,
-	http.StatusServiceUnavailable:    dispatch.EUNAVAILABLE,
-	http.StatusInternalServerError:   dispatch.EINTERNAL,
-}
 
 // ErrorBody is what every JSON error looks like.
 type ErrorBody struct {
@@ -57,8 +29,8 @@ func Status(err error) (status int, body ErrorBody) {
 		return http.StatusRequestEntityTooLarge, ErrorBody{dispatch.ETOOLARGE,
 			fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
 	case errors.As(err, &he) && !isDispatchError(err):
-		code, ok := codeOf[he.Code]
-		if !ok {
+		code := httpstatus.Code(he.Code)
+		if code == "" {
 			code = dispatch.EINVALID
 			if he.Code >= 500 {
 				code = dispatch.EINTERNAL
@@ -71,7 +43,7 @@ func Status(err error) (status int, body ErrorBody) {
 		return he.Code, ErrorBody{code, msg}
 	}
 	code := dispatch.ErrorCode(err)
-	status, ok := statusOf[code]
+	status, ok := httpstatus.Of(code)
 	if !ok {
 		status, code = http.StatusInternalServerError, dispatch.EINTERNAL
 	}

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/internal/httpstatus"
 	"github.com/labstack/echo/v4"
 )
 
@@ -145,25 +145,5 @@ func (h *Handler) Register(e *echo.Echo) {
 
 // statusOf maps a domain error to its HTTP status.
 func statusOf(err error) int {
-	switch dispatch.ErrorCode(err) {
-	case dispatch.EINVALID:
-		return http.StatusBadRequest
-	case dispatch.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case dispatch.EFORBIDDEN:
-		return http.StatusForbidden
-	case dispatch.ENOTFOUND:
-		return http.StatusNotFound
-	case dispatch.ECONFLICT:
-		return http.StatusConflict
-	case dispatch.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case dispatch.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case dispatch.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case dispatch.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
+	return httpstatus.OfError(err)
 }
