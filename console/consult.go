@@ -66,7 +66,10 @@ func (c *Console) consultations(ctx context.Context) ([]consultRow, error) {
 		}
 		out = append(out, consultRow{Ticket: t, Client: cl})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Ticket.CreatedAt.Before(out[j].Ticket.CreatedAt) })
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Ticket, out[j].Ticket
+		return a.CreatedAt.Before(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID < b.ID
+	})
 	return out, nil
 }
 
