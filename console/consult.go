@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"sort"
 	"strconv"
@@ -36,7 +35,7 @@ type consultRow struct {
 }
 
 func (c *Console) consultPage(ec echo.Context) error {
-	rows, err := c.consultations(ec.Request().Context())
+	rows, err := c.consultations(ec)
 	if err != nil {
 		return err
 	}
@@ -47,12 +46,17 @@ func (c *Console) consultPage(ec echo.Context) error {
 	return c.Render(ec, http.StatusOK, "consult", p)
 }
 
-// consultations are the open consultation tickets, oldest first: they wait
-// escalated (ReasonConsultation) until a consultant completes them.
-func (c *Console) consultations(ctx context.Context) ([]consultRow, error) {
+// consultations are the open consultation tickets of the user's centre,
+// oldest first: they wait escalated (ReasonConsultation) until a consultant
+// completes them.
+func (c *Console) consultations(ec echo.Context) ([]consultRow, error) {
 	const op = "console.consultations"
+	ctx := ec.Request().Context()
 	ts, _, err := c.store.Tickets(ctx, dispatch.TicketFilter{Status: []dispatch.Status{dispatch.StatusEscalated}, Limit: consultLimit})
 	if err != nil {
+		return nil, dispatch.E(op, err)
+	}
+	if ts, err = c.ownCentre(ec, ts); err != nil {
 		return nil, dispatch.E(op, err)
 	}
 	var out []consultRow
@@ -82,6 +86,9 @@ func (c *Console) consultComplete(ec echo.Context) error {
 	ctx := ec.Request().Context()
 	id, err := idParam(ec, "id")
 	if err != nil {
+		return err
+	}
+	if err := c.seeTicket(ec, id); err != nil {
 		return err
 	}
 	who := actor(ec)
@@ -118,7 +125,7 @@ func (c *Console) consultComplete(ec echo.Context) error {
 		if code == dispatch.EINTERNAL || code == dispatch.EUNAVAILABLE || code == dispatch.ENOTFOUND {
 			return dispatch.E(op, err)
 		}
-		rows, lerr := c.consultations(ctx)
+		rows, lerr := c.consultations(ec)
 		if lerr != nil {
 			return lerr
 		}
