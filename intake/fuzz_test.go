@@ -1,0 +1,106 @@
+package intake
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kz-volunteers/dispatcher/configs"
+	"github.com/kz-volunteers/dispatcher/dispatch"
+)
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// FuzzPhones: whatever a caller types or Twilio sends as From, Normalize
+// either refuses it or returns E.164 that normalises to itself.
+func FuzzPhones(f *testing.F) {
+	for _, s := range []string{"+77011234567", "8 701 123 45 67", "87011234567", "007 701 123 4567", "", "+", "12", "+7 (701) 123-45-67 доб. 5", "\x00+7701"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := Phones{}.Normalize(raw)
+		if err != nil {
+			if dispatch.ErrorMessage(err) == "" {
+				t.Fatalf("Normalize(%q): an error without a message", raw)
+			}
+			return
+		}
+		if !e164.MatchString(got) {
+			t.Fatalf("Normalize(%q) = %q, not E.164", raw, got)
+		}
+		again, err := Phones{}.Normalize(got)
+		if err != nil || again != got {
+			t.Fatalf("Normalize(%q) = %q, then %q, %v", raw, got, again, err)
+		}
+	})
+}
+
+// FuzzFormValidate feeds arbitrary form fields to the web form's
+// validation: it never panics, and what it accepts is a well-formed request
+// (E.164 phone, known category, a real location or none, a bounded text),
+// while each refusal names its field in the page's language.
+func FuzzFormValidate(f *testing.F) {
+	fm, err := loadForm(configs.Files)
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := &Handler{opts: Options{Phones: Phones{}, Location: time.UTC}, form: fm}
+	f.Add("+77011234567", "shopping", "Купить хлеб", "2026-12-24T10:00", "51.17", "71.43", "kk")
+	f.Add("", "", "", "", "", "", "en")
+	f.Add("8 701 123 45 67", "escort", "<script>alert(1)</script>'; DROP TABLE tickets; --", "24.12.2026 10:00", "NaN", "1e309", "ru")
+	f.Fuzz(func(t *testing.T, phone, category, description, when, lat, lon, lang string) {
+		l, err := dispatch.ParseLang(lang)
+		if err != nil {
+			l = dispatch.LangRU
+		}
+		v := formValues{Phone: phone, Category: category, Description: description, When: when, Lat: lat, Lon: lon, Idem: "x"}
+		p := h.page(l, v, "csrf")
+		req, ok := h.validate(p, v)
+		if !ok {
+			if len(p.Errors) == 0 {
+				t.Fatal("refused without an error in the summary")
+			}
+			for _, e := range p.Errors {
+				if e.Field == "" || strings.TrimSpace(e.Text) == "" {
+					t.Fatalf("an error without a field or a text: %+v", e)
+				}
+			}
+			return
+		}
+		if !e164.MatchString(req.Phone) || !req.Category.Valid() {
+			t.Fatalf("accepted a malformed request: %+v", req)
+		}
+		if req.Location != nil && req.Location.Validate() != nil {
+			t.Fatalf("accepted a location off the globe: %+v", req.Location)
+		}
+		if utf8.RuneCountInString(req.Description) > 4000 {
+			t.Fatal("accepted an overlong description")
+		}
+	})
+}
+
+// FuzzGeocodeGazetteer: free-text addresses from texts and forms never
+// crash the offline gazetteer, and a place it finds is a real point.
+func FuzzGeocodeGazetteer(f *testing.F) {
+	g, err := NewGeocoder(configs.Files, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"Астана, Есиль", "Almaty Medeu district", "Павлодар ул. Торайгырова 1", "", "ҚАРАҒАНДЫ", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		loc, err := g.Geocode(t.Context(), addr)
+		if err != nil {
+			if !dispatch.IsCode(err, dispatch.ENOTFOUND) && !dispatch.IsCode(err, dispatch.EINVALID) {
+				t.Fatalf("Geocode(%q): unexpected %v", addr, err)
+			}
+			return
+		}
+		if loc.Validate() != nil {
+			t.Fatalf("Geocode(%q) = %+v, not a real point", addr, loc)
+		}
+	})
+}
