@@ -66,23 +66,9 @@ func findTokenCentres(r dispatch.Repo) (TokenCentres, bool) {
 	}
 }
 
-// centres returns the centre (0: unrouted) of each ticket, in one
-// transaction.
+// centres returns the centre (0: unrouted) of each ticket.
 func (a *API) centres(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	out := make(map[int64]int64, len(ids))
-	err := a.store.InTx(ctx, func(r dispatch.Repo) error {
-		cr, err := dispatch.AsCentreRepo(r)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if out[id], _, err = cr.TicketCentre(ctx, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, err
+	return dispatch.TicketCentres(ctx, a.store, ids)
 }
 
 // ownTicket answers 404, as for a ticket that does not exist, on every

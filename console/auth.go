@@ -334,23 +334,9 @@ func (c *Console) centreOf(ec echo.Context) (int64, error) {
 	return mine, nil
 }
 
-// ticketCentres returns the centre (0: unrouted) of each ticket, in one
-// transaction.
+// ticketCentres returns the centre (0: unrouted) of each ticket.
 func (c *Console) ticketCentres(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	out := make(map[int64]int64, len(ids))
-	err := c.store.InTx(ctx, func(r dispatch.Repo) error {
-		cr, err := dispatch.AsCentreRepo(r)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if out[id], _, err = cr.TicketCentre(ctx, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, dispatch.E("console.ticketCentres", err)
+	return dispatch.TicketCentres(ctx, c.store, ids)
 }
 
 // seeTicket answers ENOTFOUND, as for a ticket that does not exist, when

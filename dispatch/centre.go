@@ -156,3 +156,23 @@ func extension[T any](op string, r Repo) (T, error) {
 		r = u.Unwrap()
 	}
 }
+
+// TicketCentres returns the centre (0: unrouted) of each ticket, read in
+// one transaction: what the console and the API check a user's or a
+// token's centre against.
+func TicketCentres(ctx context.Context, store Store, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	err := store.InTx(ctx, func(r Repo) error {
+		cr, err := AsCentreRepo(r)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if out[id], _, err = cr.TicketCentre(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, E("dispatch.TicketCentres", err)
+}
