@@ -41,9 +41,10 @@ run: build services-run prompts-audio
 	bin/dispatcher seed --if-empty
 	@printf '%s\n' "$${ADMIN_PASSWORD:-admin-demo-password}" | bin/dispatcher user add admin --role admin --if-missing
 	@echo
-	@echo "  Dispatcher Service on http://localhost:8080"
-	@echo "  Console: http://localhost:8080/console  (user admin, password $${ADMIN_PASSWORD:-admin-demo-password})"
-	@echo "  Public request form: http://localhost:8080/request"
+	@url=$${PUBLIC_BASE_URL:-http://localhost:8080}; \
+	echo "  Dispatcher Service on $$url"; \
+	echo "  Console: $$url/console  (user admin, password $${ADMIN_PASSWORD:-admin-demo-password})"; \
+	echo "  Public request form: $$url/request; phone simulator: $$url/console/simulator"
 	@echo
 	bin/dispatcher serve
 

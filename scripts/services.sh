@@ -83,7 +83,20 @@ ensure_redis() {
 ensure_postgres
 ensure_redis
 case "$mode" in
-  run)  ensure_role_db dispatcher dispatcher dispatcher ;;
+  run)
+    # The role, password and database named by DATABASE_URL (when it points
+    # at this machine), so that `DATABASE_URL=... make run` works as well.
+    url=${DATABASE_URL:-postgres://dispatcher:dispatcher@127.0.0.1:5432/dispatcher}
+    read -r host role pw db < <(python3 - "$url" <<'PY'
+import sys, urllib.parse as u
+p = u.urlparse(sys.argv[1])
+print(p.hostname or "", p.username or "dispatcher", p.password or "dispatcher", (p.path or "/dispatcher").lstrip("/") or "dispatcher")
+PY
+)
+    case "$host" in
+      127.0.0.1|localhost|::1|"") ensure_role_db "$role" "$pw" "$db" ;;
+      *) say "DATABASE_URL points at $host: its role and database are yours to create" ;;
+    esac ;;
   test) ensure_role_db dsptest dsptest "" "CREATEDB" ;;
   *) say "usage: $0 run|test"; exit 2 ;;
 esac
