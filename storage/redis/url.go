@@ -175,10 +175,10 @@ func hostPort(h, defPort string) (string, error) {
 		host, port = strings.Trim(h, "[]"), defPort
 	}
 	if host == "" {
-		return "", badURL("host %q has no name", h)
+		return "", badURL("a host has no name (a password goes before an @: redis://:PASSWORD@host:6379/0)")
 	}
 	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return "", badURL("host %q has a bad port", h)
+		return "", badURL("a host has a bad port (want host:port, the port from 1 to 65535)")
 	}
 	return net.JoinHostPort(host, port), nil
 }
