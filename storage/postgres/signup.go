@@ -63,7 +63,7 @@ func (s *Store) SaveSignup(ctx context.Context, su *dispatch.Signup) error {
 		ON CONFLICT (phone) DO UPDATE SET lang = $2, step = $3, data = $4, consent_at = $5,
 			volunteer_id = $6, updated_at = $7
 		RETURNING created_at`,
-		su.Phone, string(su.Lang), string(su.Step), data, consent, nullInt(su.VolunteerID), now)
+		su.Phone, string(su.Lang), string(su.Step), string(data), consent, nullInt(su.VolunteerID), now)
 	if err != nil {
 		return wrap(op, err)
 	}
