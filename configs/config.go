@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -65,6 +66,8 @@ type Config struct {
 	SessionTTL             time.Duration `env:"SESSION_TTL"`
 	CookieSecure           bool          `env:"COOKIE_SECURE"`
 	LoginAttemptsPerMinute int           `env:"LOGIN_ATTEMPTS_PER_MINUTE"`
+	TrustedProxies         string        `env:"TRUSTED_PROXIES"`
+	MetricsToken           string        `env:"METRICS_TOKEN"`
 
 	// Retention and the hours statement (issue 8).
 	RetentionPeriod   time.Duration `env:"RETENTION_PERIOD"`
@@ -265,6 +268,9 @@ func (c *Config) Validate() error {
 			bad(k, "must be above zero, got %s", durations[k])
 		}
 	}
+	if _, err := c.Proxies(); err != nil {
+		bad("TRUSTED_PROXIES", "%v", err)
+	}
 	if len(c.MatchRadiiKM) == 0 {
 		bad("MATCH_RADII_KM", "needs at least one radius")
 	}
@@ -279,6 +285,36 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid settings:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// Proxies parses TRUSTED_PROXIES: comma-separated CIDRs or single
+// addresses. The error names the entry that is wrong.
+func (c *Config) Proxies() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
+			}
+			bits := 8 * len(ip.To16())
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // ParseHours parses "HH:MM-HH:MM" into minutes after midnight.

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -36,17 +37,37 @@ func TestLoadOverride(t *testing.T) {
 
 func TestLoadInvalidNamesTheSetting(t *testing.T) {
 	for name, val := range map[string]string{
-		"DATABASE_URL":   "mysql://x",
-		"OFFER_TTL":      "ten minutes",
-		"OFFER_BATCH":    "0",
-		"MATCH_RADII_KM": "10,3",
-		"TIMEZONE":       "Mars/Olympus",
-		"REDIS_URL":      "http://x",
+		"DATABASE_URL":    "mysql://x",
+		"OFFER_TTL":       "ten minutes",
+		"OFFER_BATCH":     "0",
+		"MATCH_RADII_KM":  "10,3",
+		"TIMEZONE":        "Mars/Olympus",
+		"REDIS_URL":       "http://x",
+		"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: want an error naming it, got %v", name, val, err)
 		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1, ::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nets, err := c.Proxies()
+	if err != nil || len(nets) != 3 {
+		t.Fatalf("got %v, %v; want three networks", nets, err)
+	}
+	for i, ip := range []string{"10.1.2.3", "127.0.0.1", "::1"} {
+		if !nets[i].Contains(net.ParseIP(ip)) {
+			t.Errorf("%s does not contain %s", nets[i], ip)
+		}
+	}
+	if nets[1].Contains(net.ParseIP("127.0.0.2")) {
+		t.Error("a single address became a wider network")
 	}
 }
 

@@ -43,6 +43,15 @@ type Options struct {
 	// hours.
 	ReadHeaderTimeout time.Duration
 	IdleTimeout       time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For the server
+	// believes (TRUSTED_PROXIES). Empty: the client's address is the TCP
+	// peer's, so that a spoofed header cannot dodge the form's and the
+	// login's per-address rate limits.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, is the bearer token /metrics asks for
+	// (METRICS_TOKEN); empty leaves /metrics open for a scraper on a
+	// private network.
+	MetricsToken string
 }
 
 // Server is the service's HTTP server.
@@ -86,6 +95,7 @@ func New(opts Options) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 	m := newMetrics(opts.Registry)
 	e.Use(
 		requestID,
@@ -96,7 +106,7 @@ func New(opts Options) *Server {
 	)
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(m.handler()))
+	e.GET("/metrics", echo.WrapHandler(m.handler()), metricsAuth(opts.MetricsToken))
 	s.echo = e
 	s.http = &http.Server{
 		Handler:           e,

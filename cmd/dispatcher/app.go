@@ -129,8 +129,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return dispatch.E("main.Open", dispatch.Errorf(dispatch.EINVALID, "TRUSTED_PROXIES: %v", err))
+	}
 	m.HTTP = httpd.New(httpd.Options{
 		Logger: m.Logger, Registry: reg, BodyLimit: int64(cfg.BodyLimitBytes),
+		TrustedProxies: proxies, MetricsToken: cfg.MetricsToken,
 		Checks: []httpd.Check{
 			{Name: "postgresql", Ping: m.DB.Ping},
 			{Name: "redis", Ping: m.Redis.Ping},
