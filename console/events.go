@@ -143,16 +143,16 @@ func (c *Console) events(ec echo.Context) error {
 // liveFilter says which live events the user's stream carries: those of
 // the centres they see, by the centre the hub looked up once for the
 // process. scoped is false when the user sees every centre.
-func (c *Console) liveFilter(ec echo.Context) (sees func(hubEvent) bool, scoped bool, err error) {
+func (c *Console) liveFilter(ec echo.Context) (sees func(*hubEvent) bool, scoped bool, err error) {
 	mine, err := c.centreOf(ec)
 	if err != nil {
 		return nil, false, err
 	}
 	role := sessionOf(ec).User.Role
 	if mine == 0 || role.Allows(dispatch.RoleCoordinator) {
-		return func(hubEvent) bool { return true }, false, nil
+		return func(*hubEvent) bool { return true }, false, nil
 	}
-	return func(e hubEvent) bool {
+	return func(e *hubEvent) bool {
 		if e.TicketID == 0 {
 			return true
 		}

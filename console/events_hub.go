@@ -49,7 +49,7 @@ type hub struct {
 // drops it (too slow, the bus ended, a centre lookup failed for a scoped
 // stream); the stream then ends and the browser resumes from PostgreSQL.
 type hubSub struct {
-	ch     chan hubEvent
+	ch     chan *hubEvent // shared by every stream: read, never written
 	scoped bool // the stream filters by centre, so events need theirs
 }
 
@@ -93,7 +93,7 @@ func (h *hub) subscribe(ctx context.Context, scoped bool) (*hubSub, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	s := &hubSub{ch: make(chan hubEvent, hubBuffer), scoped: scoped}
+	s := &hubSub{ch: make(chan *hubEvent, hubBuffer), scoped: scoped}
 	h.subs[s] = struct{}{}
 	return s, nil
 }
@@ -109,7 +109,7 @@ func (h *hub) unsubscribe(s *hubSub) {
 // reconnect (and the next one subscribes the hub again).
 func (h *hub) run(ctx context.Context, cancel context.CancelFunc, live <-chan dispatch.Event) {
 	defer cancel()
-	batch := make([]hubEvent, 0, hubBatch)
+	batch := make([]*hubEvent, 0, hubBatch)
 	for {
 		e, ok := <-live
 		if !ok {
@@ -122,7 +122,7 @@ func (h *hub) run(ctx context.Context, cancel context.CancelFunc, live <-chan di
 			h.mu.Unlock()
 			return
 		}
-		batch = append(batch[:0], hubEvent{Event: e})
+		batch = append(batch[:0], &hubEvent{Event: e})
 	more:
 		for len(batch) < hubBatch {
 			select {
@@ -130,7 +130,7 @@ func (h *hub) run(ctx context.Context, cancel context.CancelFunc, live <-chan di
 				if !ok {
 					break more // the next receive sees the close
 				}
-				batch = append(batch, hubEvent{Event: e})
+				batch = append(batch, &hubEvent{Event: e})
 			default:
 				break more
 			}
@@ -157,9 +157,8 @@ func (h *hub) anyScoped() bool {
 // resolve fills in each event's centre from the cache, looking up tickets
 // not seen before and those just routed. It reports false when a lookup
 // failed (PostgreSQL away).
-func (h *hub) resolve(ctx context.Context, batch []hubEvent) bool {
-	for i := range batch {
-		e := &batch[i]
+func (h *hub) resolve(ctx context.Context, batch []*hubEvent) bool {
+	for _, e := range batch {
 		if e.TicketID == 0 {
 			continue
 		}
@@ -191,7 +190,7 @@ func (h *hub) resolve(ctx context.Context, batch []hubEvent) bool {
 // fanOut hands the batch to every stream without waiting: a stream whose
 // buffer is full is dropped, and so are the scoped streams when the
 // centres could not be looked up.
-func (h *hub) fanOut(batch []hubEvent, lookupFailed bool) {
+func (h *hub) fanOut(batch []*hubEvent, lookupFailed bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {

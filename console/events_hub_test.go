@@ -87,9 +87,9 @@ func newTestHub(t *testing.T) (*hub, *memBus, *lookups) {
 	return newHub(bus, lk.centre, slog.New(slog.DiscardHandler), quit), bus, lk
 }
 
-func receive(t *testing.T, s *hubSub, n int) []hubEvent {
+func receive(t *testing.T, s *hubSub, n int) []*hubEvent {
 	t.Helper()
-	var got []hubEvent
+	var got []*hubEvent
 	for len(got) < n {
 		e, ok := <-s.ch
 		if !ok {
@@ -128,7 +128,7 @@ func TestHubFansOutOneSubscription(t *testing.T) {
 		hubMust(t, bus.Publish(ctx, e))
 	}
 	want := map[int64]hubEvent{10: {centre: 1}, 11: {centre: 2}, 12: {centre: 0}, 13: {gone: true}, 14: {centre: 1}, 15: {centre: 2}}
-	check := func(i int, got []hubEvent, first int64) {
+	check := func(i int, got []*hubEvent, first int64) {
 		t.Helper()
 		for k, e := range got {
 			id := first + int64(k)
