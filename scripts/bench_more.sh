@@ -11,6 +11,7 @@ serve_env() {
   export PUBLIC_BASE_URL=http://127.0.0.1:$BASE_PORT TWILIO_API_BASE_URL=http://$FAKE
   export TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 TWILIO_AUTH_TOKEN=0123456789abcdef0123456789abcdef
   export SMS_JOIN_WINDOW=1ms LOG_LEVEL=warn MIGRATE_ON_START=false SECRET_KEY=bench-secret-key
+  export METRICS_TOKEN=bench-metrics-$STAMP
 }
 
 # start_one DIR: one `serve` on BASE_PORT, ready; its pid in SERVE_PID.
@@ -107,7 +108,7 @@ SQL
     after=$(redis_ INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}')
     rss=$(status_kb "$SERVE_PID" VmRSS)
     hwm=$(status_kb "$SERVE_PID" VmHWM)
-    heap=$(curl -fs "http://127.0.0.1:$BASE_PORT/metrics" | awk '$1 == "go_memstats_heap_inuse_bytes" {printf "%.0f", $2}')
+    heap=$(curl -fs -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$BASE_PORT/metrics" | awk '$1 == "go_memstats_heap_inuse_bytes" {printf "%.0f", $2}')
     cat >"$dir/memory.json" <<JSON
 {"volunteers": $MEM_VOLUNTEERS, "open_tickets": $MEM_TICKETS, "indexed": ${zc:-0},
  "vmrss_kb": ${rss:-0}, "vmhwm_kb": ${hwm:-0}, "go_heap_inuse_bytes": ${heap:-0},
