@@ -154,37 +154,63 @@ func (h *hub) anyScoped() bool {
 	return false
 }
 
-// resolve fills in each event's centre from the cache, looking up tickets
-// not seen before and those just routed. It reports false when a lookup
-// failed (PostgreSQL away).
+// resolve fills in each event's centre from the cache, looking up the
+// tickets not seen before and those just routed, all of a batch in one
+// transaction (one by one when one of them is gone). It reports false when
+// a lookup failed (PostgreSQL away).
 func (h *hub) resolve(ctx context.Context, batch []*hubEvent) bool {
+	// Forget before looking up, never after: an event of this batch must
+	// not lose the centre it is about to be given.
+	if len(h.known) > hubKnown-hubBatch {
+		clear(h.known)
+	}
+	var need []int64
+	asked := map[int64]bool{}
 	for _, e := range batch {
-		if e.TicketID == 0 {
-			continue
+		if _, ok := h.known[e.TicketID]; e.TicketID != 0 && (!ok || e.Kind == dispatch.EventRouted) && !asked[e.TicketID] {
+			asked[e.TicketID] = true
+			need = append(need, e.TicketID)
 		}
-		centre, ok := h.known[e.TicketID]
-		if !ok || e.Kind == dispatch.EventRouted {
-			lctx, cancel := context.WithTimeout(ctx, hubLookup)
-			cs, err := h.centres(lctx, []int64{e.TicketID})
-			cancel()
-			if dispatch.IsCode(err, dispatch.ENOTFOUND) {
-				e.gone = true
-				continue
-			} else if err != nil {
-				if ctx.Err() == nil {
-					h.log.Warn("console: live events: ticket centre", "ticket", e.TicketID, "err", err)
+	}
+	gone := map[int64]bool{}
+	if len(need) > 0 {
+		cs, err := h.lookup(ctx, need)
+		if dispatch.IsCode(err, dispatch.ENOTFOUND) {
+			cs, err = map[int64]int64{}, nil
+			for _, id := range need {
+				one, lerr := h.lookup(ctx, []int64{id})
+				if dispatch.IsCode(lerr, dispatch.ENOTFOUND) {
+					gone[id] = true
+					continue
+				} else if lerr != nil {
+					err = lerr
+					break
 				}
-				return false
+				cs[id] = one[id]
 			}
-			if len(h.known) >= hubKnown {
-				clear(h.known)
-			}
-			centre = cs[e.TicketID]
-			h.known[e.TicketID] = centre
 		}
-		e.centre = centre
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("console: live events: ticket centres", "tickets", len(need), "err", err)
+			}
+			return false
+		}
+		for id, c := range cs {
+			h.known[id] = c
+		}
+	}
+	for _, e := range batch {
+		if e.TicketID != 0 {
+			e.gone, e.centre = gone[e.TicketID], h.known[e.TicketID]
+		}
 	}
 	return true
+}
+
+func (h *hub) lookup(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, hubLookup)
+	defer cancel()
+	return h.centres(ctx, ids)
 }
 
 // fanOut hands the batch to every stream without waiting: a stream whose

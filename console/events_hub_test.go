@@ -62,12 +62,14 @@ func (l *lookups) centre(_ context.Context, ids []int64) (map[int64]int64, error
 	}
 	out := map[int64]int64{}
 	for _, id := range ids {
-		l.calls[id]++
 		c, ok := l.centres[id]
 		if !ok {
 			return nil, dispatch.Errorf(dispatch.ENOTFOUND, "ticket %d not found", id)
 		}
 		out[id] = c
+	}
+	for _, id := range ids { // answered lookups: a batch that failed counts for none
+		l.calls[id]++
 	}
 	return out, nil
 }
@@ -218,5 +220,27 @@ func hubMust(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A full centre cache is emptied before a batch's lookups, so an event of
+// a ticket it knew still gets that ticket's centre, not 0 (which every
+// dispatcher sees).
+func TestHubFullCacheKeepsCentres(t *testing.T) {
+	h, _, lk := newTestHub(t) // no stream: nothing runs resolve but this test
+	for id := range int64(hubKnown) {
+		h.known[1000+id] = 1
+	}
+	h.known[2] = 2
+	lk.set(5000, 1)
+	batch := []*hubEvent{{Event: dispatch.Event{ID: 1, TicketID: 5000, Kind: "note"}}, {Event: dispatch.Event{ID: 2, TicketID: 2, Kind: "note"}}}
+	if !h.resolve(t.Context(), batch) {
+		t.Fatal("lookup failed")
+	}
+	if batch[0].centre != 1 || batch[1].centre != 2 || batch[1].gone {
+		t.Fatalf("centres %d and %d (gone %v), want 1 and 2", batch[0].centre, batch[1].centre, batch[1].gone)
+	}
+	if len(h.known) > hubKnown {
+		t.Errorf("the cache holds %d tickets, more than %d", len(h.known), hubKnown)
 	}
 }
