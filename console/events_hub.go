@@ -50,7 +50,7 @@ type hub struct {
 // stream); the stream then ends and the browser resumes from PostgreSQL.
 type hubSub struct {
 	ch     chan *hubEvent // shared by every stream: read, never written
-	scoped bool // the stream filters by centre, so events need theirs
+	scoped bool           // the stream filters by centre, so events need theirs
 }
 
 // hubEvent is a bus event with what the hub knows of its ticket: its centre
