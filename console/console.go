@@ -70,6 +70,7 @@ type Console struct {
 
 	quit     chan struct{}
 	quitOnce sync.Once
+	hub      *hub // live events: one bus subscription for every stream
 
 	dummyOnce sync.Once
 	dummyHash []byte
@@ -109,6 +110,9 @@ func New(opts Options) *Console {
 	}
 	if c.limit == nil {
 		c.limit = newLocalLimiter(opts.Now)
+	}
+	if opts.Bus != nil {
+		c.hub = newHub(opts.Bus, c.ticketCentres, c.log, c.quit)
 	}
 	t, err := parseTemplates(assets, c.funcs())
 	if err != nil {

@@ -19,14 +19,15 @@ const (
 	replayMax   = 5000
 	replayBatch = 500
 	// writeTimeout drops a client that stops reading, so that one stuck
-	// browser cannot hold its handler (and Redis subscription) forever.
+	// browser cannot hold its handler (and hub subscription) forever.
 	writeTimeout = 10 * time.Second
 )
 
 // events streams ticket changes as server-sent events. Each event's id is
 // its audit row's id; a browser that reconnects sends Last-Event-ID and gets
-// what it missed from PostgreSQL before the live events from the bus. The
-// handler returns when the client goes away or Close is called.
+// what it missed from PostgreSQL before the live events, which come from
+// the process's one bus subscription (hub). The handler returns when the
+// client goes away, the hub drops the stream, or Close is called.
 func (c *Console) events(ec echo.Context) error {
 	const op = "console.events"
 	if c.opts.Bus == nil {
@@ -48,12 +49,17 @@ func (c *Console) events(ec echo.Context) error {
 	if err != nil {
 		return dispatch.E(op, err)
 	}
-	// Subscribe before replaying, so that nothing committed in between is
-	// lost; the replayed ids are remembered to drop their live duplicates.
-	live, err := c.opts.Bus.Subscribe(ctx)
+	sees, scoped, err := c.liveFilter(ec)
 	if err != nil {
 		return dispatch.E(op, err)
 	}
+	// Subscribe before replaying, so that nothing committed in between is
+	// lost; the replayed ids are remembered to drop their live duplicates.
+	sub, err := c.hub.subscribe(ctx, scoped)
+	if err != nil {
+		return dispatch.E(op, err)
+	}
+	defer c.hub.unsubscribe(sub)
 
 	w := ec.Response()
 	h := w.Header()
@@ -120,29 +126,41 @@ func (c *Console) events(ec echo.Context) error {
 			if err := send(": ping\n\n"); err != nil {
 				return nil
 			}
-		case e, ok := <-live:
+		case e, ok := <-sub.ch:
 			if !ok {
-				return nil
+				return nil // dropped by the hub: the browser resumes from Last-Event-ID
 			}
-			if replayed[e.ID] {
+			if replayed[e.ID] || !sees(e) {
 				continue
 			}
-			if ok, err := seen(ctx, e.TicketID, e.Kind); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return dispatch.E(op, err)
-			} else if !ok {
-				continue
-			}
-			if err := sendEvent(send, e); err != nil {
+			if err := sendEvent(send, e.Event); err != nil {
 				return nil
 			}
 		}
 	}
 }
 
-// eventFilter says which tickets' events the user's stream carries: those
+// liveFilter says which live events the user's stream carries: those of
+// the centres they see, by the centre the hub looked up once for the
+// process. scoped is false when the user sees every centre.
+func (c *Console) liveFilter(ec echo.Context) (sees func(*hubEvent) bool, scoped bool, err error) {
+	mine, err := c.centreOf(ec)
+	if err != nil {
+		return nil, false, err
+	}
+	role := sessionOf(ec).User.Role
+	if mine == 0 || role.Allows(dispatch.RoleCoordinator) {
+		return func(*hubEvent) bool { return true }, false, nil
+	}
+	return func(e *hubEvent) bool {
+		if e.TicketID == 0 {
+			return true
+		}
+		return !e.gone && dispatch.SeesCentre(role, mine, e.centre)
+	}, true, nil
+}
+
+// eventFilter says which replayed tickets' events the user's stream carries: those
 // of the centres they see. A ticket's centre is looked up once a stream and
 // again after it is routed or moved; a ticket gone from the database is
 // dropped.

@@ -8,14 +8,30 @@
 #    one Redis (a fresh database and Redis prefix per run), driven by
 #    bin/loadgen at several rates, plus a pipeline run (partner requests
 #    only, each one matched and offered) at 200 tickets per second.
-# 3. reports/bench-<time>/ (git-ignored) gets every run's report.json,
+# 3. Live consoles: BENCH_CONSOLES console streams of one centre's
+#    dispatcher on one process while BENCH_CONSOLE_RATE notes a second are
+#    added through the API (`loadgen consoles`): delivery time per stream,
+#    notes lost, doubled or shown to the wrong centre.
+# 4. Memory: BENCH_MEMORY_VOLUNTEERS volunteers and BENCH_MEMORY_TICKETS
+#    open tickets written straight into a fresh database, one `serve` started
+#    and left to build its geo index; its VmRSS/VmHWM and the index's Redis
+#    bytes per volunteer.
+# 5. Matching: the Match and GeoNear benchmarks (p99 of one match, geo hits
+#    scanned, Redis bytes per volunteer).
+# 6. reports/bench-<time>/ (git-ignored) gets every run's report.json,
 #    report.md and latency.svg; docs/performance.md gets the tables.
 #
 # Settings (environment): BENCH_RATES ("100 300 1000 3000"), BENCH_DURATION
 # (10s), BENCH_PROCS ("1 3"), BENCH_VOLUNTEERS (1000), BENCH_PIPELINE_RATE
 # (200; 0 skips it), BENCH_DOC (docs/performance.md; empty: not written),
 # TEST_DATABASE_URL (a role that may create databases), TEST_REDIS_URL,
-# DISPATCHER_BIN (use this binary instead of building cmd/dispatcher).
+# DISPATCHER_BIN (use this binary instead of building cmd/dispatcher);
+# BENCH_ONLY ("raw load consoles memory matching": the sections to run),
+# BENCH_CONSOLES (1000), BENCH_CONSOLE_RATE (20), BENCH_CONSOLE_DURATION
+# (20s), BENCH_MEMORY_VOLUNTEERS (100000), BENCH_MEMORY_TICKETS (1000),
+# BENCH_MATCH_VOLUNTEERS ("1000 10000 100000 1000000"), BENCH_MATCH_BENCHTIME
+# (200x). Scale them down on a shared machine, e.g. BENCH_ONLY="consoles
+# memory" BENCH_CONSOLES=50 BENCH_MEMORY_VOLUNTEERS=5000 BENCH_DOC=.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +45,14 @@ VOLUNTEERS=${BENCH_VOLUNTEERS:-1000}
 PIPELINE_RATE=${BENCH_PIPELINE_RATE:-200}
 DOC=${BENCH_DOC-docs/performance.md}
 MIX=${BENCH_MIX:-sms=0.85,voice=0.05,web=0.1}
+ONLY=${BENCH_ONLY:-raw load consoles memory matching}
+CONSOLES=${BENCH_CONSOLES:-1000}
+CONSOLE_RATE=${BENCH_CONSOLE_RATE:-20}
+CONSOLE_DURATION=${BENCH_CONSOLE_DURATION:-20s}
+MEM_VOLUNTEERS=${BENCH_MEMORY_VOLUNTEERS:-100000}
+MEM_TICKETS=${BENCH_MEMORY_TICKETS:-1000}
+MATCH_VOLUNTEERS=${BENCH_MATCH_VOLUNTEERS:-1000 10000 100000 1000000}
+MATCH_BENCHTIME=${BENCH_MATCH_BENCHTIME:-200x}
 BASE_PORT=${BENCH_PORT:-18181}
 FAKE=${BENCH_FAKE_TWILIO:-127.0.0.1:18199}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -38,6 +62,14 @@ mkdir -p "$OUT" bin
 
 say() { printf '==> %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
+section() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Every console stream is a connection at both ends (loadgen and serve run
+# under this shell): as many descriptors as the hard limit allows.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if section consoles && [ $((CONSOLES * 2 + 200)) -gt "$(ulimit -n)" ]; then
+  say "BENCH_CONSOLES=$CONSOLES needs about $((CONSOLES * 2 + 200)) file descriptors; the limit is $(ulimit -n)"
+fi
 
 # Only local servers: this script creates and drops databases.
 case "$ADMIN_URL$REDIS" in
@@ -68,6 +100,8 @@ new_db() { psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DA
 drop_db() { psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null || true; }
 
 # --- 1. The raw ceiling -----------------------------------------------------
+PG_TPS=0 PG_P99=– REDIS_SET=– REDIS_GET=–
+if section raw; then
 say "raw ceiling: pgbench, one-row INSERT, 8 clients, 10 s"
 RAWDB=dsp_bench_${STAMP,,}_raw
 RAWDB=${RAWDB//[^a-z0-9_]/_}
@@ -92,6 +126,7 @@ redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n 15 DEL key:__rand_int__ >/dev/nul
 REDIS_SET=$(awk -F'"' '$2=="SET" {printf "%.0f", $4}' "$OUT/redis-benchmark.csv")
 REDIS_GET=$(awk -F'"' '$2=="GET" {printf "%.0f", $4}' "$OUT/redis-benchmark.csv")
 say "redis: SET $REDIS_SET/s, GET $REDIS_GET/s"
+fi
 
 # --- 2. The service under load ----------------------------------------------
 PIDS=()
@@ -142,24 +177,35 @@ run() {
   redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "bench:$STAMP:$name:*" | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" DEL >/dev/null || true
 }
 
-for procs in $PROCS; do
-  for rate in $RATES; do run "p${procs}-r${rate}" "$procs" "$rate" "$MIX"; done
-done
-if [ "$PIPELINE_RATE" != 0 ]; then
-  run "pipeline-r$PIPELINE_RATE" 1 "$PIPELINE_RATE" "sms=0,voice=0,web=1"
+if section load; then
+  for procs in $PROCS; do
+    for rate in $RATES; do run "p${procs}-r${rate}" "$procs" "$rate" "$MIX"; done
+  done
+  if [ "$PIPELINE_RATE" != 0 ]; then
+    run "pipeline-r$PIPELINE_RATE" 1 "$PIPELINE_RATE" "sms=0,voice=0,web=1"
+  fi
 fi
+
+. scripts/bench_more.sh
 
 # --- 3. The tables ----------------------------------------------------------
 SUMMARY=$OUT/summary.md
 {
-  echo "Raw ceiling in the same run: pgbench one-row INSERT, 8 clients, 10 s: **$PG_TPS/s**, p99 $PG_P99 ms;" \
-    "redis-benchmark (50 clients): SET **$REDIS_SET/s**, GET $REDIS_GET/s."
-  echo
-  # shellcheck disable=SC2046 # one path a line, in the order the runs were made
-  bin/loadgen summary -insert-rate "$PG_TPS" $(ls -d "$OUT"/*/report.json | sort -V)
-  echo
+  if section raw; then
+    echo "Raw ceiling in the same run: pgbench one-row INSERT, 8 clients, 10 s: **$PG_TPS/s**, p99 $PG_P99 ms;" \
+      "redis-benchmark (50 clients): SET **$REDIS_SET/s**, GET $REDIS_GET/s."
+    echo
+  fi
+  if section load; then
+    # shellcheck disable=SC2046 # one path a line, in the order the runs were made
+    bin/loadgen summary -insert-rate "$PG_TPS" $(ls -d "$OUT"/p*/report.json | sort -V)
+    echo
+  fi
+  more_summary
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average (1, 5, 15 min) at the start $LOAD_BEFORE."
-  echo "Command: \`make bench\` (BENCH_RATES=\"$RATES\" BENCH_DURATION=$DURATION BENCH_PROCS=\"$PROCS\" BENCH_VOLUNTEERS=$VOLUNTEERS BENCH_MIX=$MIX), $STAMP."
+  echo "Command: \`make bench\` (BENCH_ONLY=\"$ONLY\" BENCH_RATES=\"$RATES\" BENCH_DURATION=$DURATION BENCH_PROCS=\"$PROCS\" BENCH_VOLUNTEERS=$VOLUNTEERS BENCH_MIX=$MIX" \
+    "BENCH_CONSOLES=$CONSOLES BENCH_CONSOLE_RATE=$CONSOLE_RATE BENCH_CONSOLE_DURATION=$CONSOLE_DURATION BENCH_MEMORY_VOLUNTEERS=$MEM_VOLUNTEERS" \
+    "BENCH_MEMORY_TICKETS=$MEM_TICKETS BENCH_MATCH_VOLUNTEERS=\"$MATCH_VOLUNTEERS\" BENCH_MATCH_BENCHTIME=$MATCH_BENCHTIME), $STAMP."
 } >"$SUMMARY"
 cat "$SUMMARY"
 if [ -n "$DOC" ] && [ -f "$DOC" ]; then

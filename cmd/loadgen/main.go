@@ -7,6 +7,9 @@
 //	  -api-token "$(dispatcher token create load --role dispatcher)" \
 //	  -rate 300 -duration 20s -out reports/run1
 //
+// `loadgen consoles` measures the live console instead (consoles.go), and
+// `loadgen summary` turns reports into the tables of docs/performance.md.
+//
 // The service must run with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN of
 // notify/twiliotest (AC000...0001 / 0123...cdef), TWILIO_API_BASE_URL set to
 // the fake's URL and a short SMS_JOIN_WINDOW (1ms), so that every text is a request;
@@ -39,6 +42,9 @@ func main() {
 func run(args []string) error {
 	if len(args) > 0 && args[0] == "summary" {
 		return summary(args[1:], os.Stdout)
+	}
+	if len(args) > 0 && args[0] == "consoles" {
+		return consoles(args[1:])
 	}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	var c load.Config

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"os"
 	"path/filepath"
@@ -242,12 +243,18 @@ func kv(m map[string]int) string {
 // SVG draws p50, p99 and max webhook response time per second, on a
 // logarithmic scale, with the answered requests per second below.
 func (rep *Report) SVG() string {
+	return timelineSVG("Webhook response time per second", "answered/s", rep.Timeline)
+}
+
+// timelineSVG draws a timeline's p50, p99 and max on a log scale over its
+// counts per second.
+func timelineSVG(title, countLabel string, timeline []Second) string {
 	const w, h, left, top, plotH, rateH = 760, 380, 60, 30, 220, 70
 	plotW := w - left - 20
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", w, h, w, h)
-	fmt.Fprintf(&b, `<title>Webhook response time per second</title><rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
-	n := len(rep.Timeline)
+	fmt.Fprintf(&b, `<title>%s</title><rect width="%d" height="%d" fill="white"/>`+"\n", title, w, h)
+	n := len(timeline)
 	if n == 0 {
 		return b.String() + "</svg>\n"
 	}
@@ -263,7 +270,7 @@ func (rep *Report) SVG() string {
 	}
 	line := func(color, name string, v func(Second) float64, ly int) {
 		pts := make([]string, 0, n)
-		for i, s := range rep.Timeline {
+		for i, s := range timeline {
 			if s.Sent > 0 {
 				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(v(s))))
 			}
@@ -275,11 +282,11 @@ func (rep *Report) SVG() string {
 	line("#d95f02", "p99", func(s Second) float64 { return s.P99 }, 1)
 	line("#7570b3", "max", func(s Second) float64 { return s.Max }, 2)
 	peak := 1
-	for _, s := range rep.Timeline {
+	for _, s := range timeline {
 		peak = max(peak, s.Sent)
 	}
 	base := float64(top + plotH + 30 + rateH)
-	for i, s := range rep.Timeline {
+	for i, s := range timeline {
 		bh := float64(s.Sent) / float64(peak) * rateH
 		eh := float64(s.Errors) / float64(peak) * rateH
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#9ecae1"/>`, x(i)-1, base-bh, math.Max(float64(plotW)/float64(n)-1, 1), bh)
@@ -287,7 +294,7 @@ func (rep *Report) SVG() string {
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#e31a1c"/>`, x(i)-1, base-eh, math.Max(float64(plotW)/float64(n)-1, 1), eh)
 		}
 	}
-	fmt.Fprintf(&b, "\n"+`<text x="%d" y="%.1f">answered/s (peak %d; red: not 2xx)</text>`+"\n", left, base+14, peak)
+	fmt.Fprintf(&b, "\n"+`<text x="%d" y="%.1f">%s (peak %d; red: not 2xx)</text>`+"\n", left, base+14, html.EscapeString(countLabel), peak)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">seconds into the run (%d)</text>`+"\n", w-20, h-4, n)
 	b.WriteString("</svg>\n")
 	return b.String()
