@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // busBuffer is how many events a subscriber may fall behind before the bus
@@ -39,6 +40,11 @@ func (b *Bus) Publish(ctx context.Context, e dispatch.Event) error {
 // event published after it returns is delivered. The channel is closed when
 // ctx ends; the goroutine that feeds it ends then too. A message that is not
 // a valid event is skipped.
+//
+// It is also closed when the connection was lost and go-redis subscribed
+// again: what was published in between is gone, and only the subscriber
+// can catch up (the console's streams reconnect and replay from
+// PostgreSQL), so it must learn of the gap rather than see a silent hole.
 func (b *Bus) Subscribe(ctx context.Context) (<-chan dispatch.Event, error) {
 	const op = "redis.Bus.Subscribe"
 	ps := b.c.rdb.Subscribe(ctx, b.c.eventsChannel())
@@ -46,7 +52,8 @@ func (b *Bus) Subscribe(ctx context.Context) (<-chan dispatch.Event, error) {
 		_ = ps.Close()
 		return nil, fail(op, err)
 	}
-	in := ps.Channel()
+	// The first confirmation was read above: a later one is a resubscription.
+	in := ps.ChannelWithSubscriptions()
 	out := make(chan dispatch.Event, busBuffer)
 	go func() {
 		defer close(out)
@@ -55,9 +62,13 @@ func (b *Bus) Subscribe(ctx context.Context) (<-chan dispatch.Event, error) {
 			select {
 			case <-ctx.Done():
 				return
-			case m, ok := <-in:
+			case msg, ok := <-in:
 				if !ok {
 					return
+				}
+				m, isMessage := msg.(*goredis.Message)
+				if !isMessage {
+					return // resubscribed after a lost connection
 				}
 				var e dispatch.Event
 				if json.Unmarshal([]byte(m.Payload), &e) != nil {

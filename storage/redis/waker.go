@@ -71,7 +71,9 @@ func (w *Waker) Run(ctx context.Context) error {
 		}
 	}
 	close(w.ready)
-	in := ps.Channel()
+	// A resubscription after a lost connection wakes the workers too: a
+	// wake published in the gap was lost, and a spurious one costs a look.
+	in := ps.ChannelWithSubscriptions()
 	for {
 		select {
 		case <-ctx.Done():
