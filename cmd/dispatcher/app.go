@@ -81,6 +81,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 	}
 	m.Store = postgres.NewStore(m.DB, time.Now)
+	redis.UseLogger(m.Logger)
 	if m.Redis, err = redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix); err != nil {
 		return err
 	}
