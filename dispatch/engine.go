@@ -14,6 +14,11 @@ type EngineOptions struct {
 	// Radii are the search radii in km, widened in turn until Batch
 	// volunteers are eligible (MATCH_RADII_KM).
 	Radii []float64
+	// StayInCentre keeps a ticket routed to a centre among that centre's
+	// volunteers (and those of no centre); false lets matching cross to
+	// volunteers of other centres near the border, who rank below a
+	// same-centre volunteer at equal distance (!MATCH_ACROSS_CENTRES).
+	StayInCentre bool
 	// Batch is how many volunteers one wave offers the ticket to at once.
 	Batch int
 	// OfferTTL is how long an offer stays open.

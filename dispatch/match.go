@@ -19,6 +19,7 @@ const (
 	FilterLanguage    = "language"
 	FilterCapacity    = "capacity"
 	FilterWindow      = "window"
+	FilterCentre      = "centre" // of another centre, and matching stays in the ticket's
 )
 
 // MatchRules are what a ticket asks of a volunteer, apart from distance.
@@ -33,6 +34,18 @@ type MatchRules struct {
 	// Prior are the offers of this ticket so far, by volunteer: nobody is
 	// offered the same ticket twice.
 	Prior map[int64]OfferStatus
+	// Centre is the ticket's centre, 0 when unrouted. With StayInCentre a
+	// volunteer of another centre is filtered out; a volunteer of no
+	// centre (whose home is in no district) is not, since no centre's
+	// tickets would ever reach them otherwise.
+	Centre       int64
+	StayInCentre bool
+}
+
+// SameCentre reports whether v counts as the ticket's own: the ticket is
+// unrouted, or v belongs to its centre.
+func (m *MatchRules) SameCentre(v *Volunteer) bool {
+	return m.Centre == 0 || v.CentreID == m.Centre
 }
 
 // Filter returns why v cannot take the ticket, or "" when v can. The order
@@ -44,6 +57,8 @@ func (m *MatchRules) Filter(v *Volunteer) string {
 		return FilterOptedOut
 	case !v.Available || v.Location == nil:
 		return FilterUnavailable
+	case m.StayInCentre && v.CentreID != 0 && !m.SameCentre(v):
+		return FilterCentre
 	}
 	if st, ok := m.Prior[v.ID]; ok {
 		if st == OfferDeclined {
@@ -202,6 +217,7 @@ func (e *Engine) consider(ctx context.Context, r Repo, t *Ticket, rules *MatchRu
 			continue
 		}
 		p := ScoreVolunteer(v, h.DistanceM, maxM, t.Lang)
+		p.Centre = centrePart(rules, v)
 		c.Score, c.Parts = round3(p.Total()), p.Map()
 		res.Eligible = append(res.Eligible, c)
 		res.vols[v.ID] = v
@@ -229,6 +245,12 @@ func (e *Engine) rules(ctx context.Context, r Repo, t *Ticket, now time.Time) (*
 	}
 	for _, o := range offers {
 		m.Prior[o.VolunteerID] = o.Status
+	}
+	m.StayInCentre = e.opts.StayInCentre
+	if cr, err := AsCentreRepo(r); err == nil {
+		if m.Centre, _, err = cr.TicketCentre(ctx, t.ID); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

@@ -107,7 +107,7 @@ func TestScoreParts(t *testing.T) {
 	if r := ScoreVolunteer(lucky, 1000, 25000, LangRU).Reliability; r >= g {
 		t.Errorf("one lucky accept %v should not beat a long good record %v", r, g)
 	}
-	if tot := (ScoreParts{1, 1, 1, 1}).Total(); tot < 0.999 || tot > 1.001 {
+	if tot := (ScoreParts{1, 1, 1, 1, 1}).Total(); tot < 0.999 || tot > 1.001 {
 		t.Errorf("weights add up to %v, want 1", tot)
 	}
 }

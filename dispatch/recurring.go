@@ -131,6 +131,7 @@ func (e *Engine) regularWave(ctx context.Context, r Repo, fx *engineFx, t *Ticke
 		return false, e.recordMatch(ctx, r, fx, t, res, "the regular volunteer cannot take it now")
 	}
 	p := ScoreVolunteer(v, c.DistanceM, res.RadiusKM*1000, t.Lang)
+	p.Centre = centrePart(rules, v)
 	c.Score, c.Parts = round3(p.Total()), p.Map()
 	res.Eligible = []Candidate{c}
 	if err := e.recordMatch(ctx, r, fx, t, res, "offered first to the client's regular volunteer"); err != nil {

@@ -5,10 +5,11 @@ import "math"
 // The weights of the match score. They add up to 1, so a score is between 0
 // and 1. docs/matching.md explains each part; change both together.
 const (
-	WeightDistance    = 0.45
+	WeightDistance    = 0.40
 	WeightLanguage    = 0.15
 	WeightFairness    = 0.20
 	WeightReliability = 0.20
+	WeightCentre      = 0.05
 )
 
 // reliabilityPrior is how many imaginary offers, half of them accepted and
@@ -23,6 +24,7 @@ const (
 	PartLanguage    = "language"
 	PartFairness    = "fairness"
 	PartReliability = "reliability"
+	PartCentre      = "centre"
 )
 
 // ScoreParts are the parts of one volunteer's score for one ticket, each
@@ -32,12 +34,18 @@ type ScoreParts struct {
 	Language    float64
 	Fairness    float64
 	Reliability float64
+	// Centre is 1 for a volunteer of the ticket's centre (or any volunteer
+	// for an unrouted ticket), 0 for one of another centre or of none:
+	// across a border, the ticket's own centre goes first at equal
+	// distance. ScoreVolunteer knows nothing of centres and scores everyone
+	// as the ticket's own; the matcher then sets it (centrePart).
+	Centre float64
 }
 
 // Total is the weighted sum of the parts.
 func (p ScoreParts) Total() float64 {
 	return WeightDistance*p.Distance + WeightLanguage*p.Language +
-		WeightFairness*p.Fairness + WeightReliability*p.Reliability
+		WeightFairness*p.Fairness + WeightReliability*p.Reliability + WeightCentre*p.Centre
 }
 
 // Map returns the parts keyed by name, for the console and the audit row.
@@ -47,6 +55,7 @@ func (p ScoreParts) Map() map[string]float64 {
 		PartLanguage:    round3(p.Language),
 		PartFairness:    round3(p.Fairness),
 		PartReliability: round3(p.Reliability),
+		PartCentre:      round3(p.Centre),
 	}
 }
 
@@ -54,7 +63,7 @@ func (p ScoreParts) Map() map[string]float64 {
 // where maxM is the widest search radius: someone at the edge of the search
 // scores 0 for distance, someone next door 1.
 func ScoreVolunteer(v *Volunteer, distM, maxM float64, lang Lang) ScoreParts {
-	var p ScoreParts
+	p := ScoreParts{Centre: 1}
 	if maxM > 0 {
 		p.Distance = clamp01(1 - distM/maxM)
 	}
@@ -89,3 +98,11 @@ func clamp01(x float64) float64 {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// centrePart is the Centre part of v's score for a ticket of rules.
+func centrePart(rules *MatchRules, v *Volunteer) float64 {
+	if rules.SameCentre(v) {
+		return 1
+	}
+	return 0
+}

@@ -18,9 +18,17 @@ type Volunteer struct {
 	OptedOut bool `json:"opted_out"`
 	// Windows are the weekly hours the volunteer can take work; none means
 	// any time.
-	Windows   []Window  `json:"windows,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Windows []Window `json:"windows,omitempty"`
+	// CentreID is the volunteer centre the volunteer belongs to, 0 for
+	// none. Unless CentreChosen, the store sets it on every write from the
+	// home location (PlaceVolunteer), so that it follows a move.
+	CentreID     int64 `json:"centre_id,omitempty"`
+	CentreChosen bool  `json:"centre_chosen,omitempty"`
+	// Registry is where the volunteer stands in the registry, as the store
+	// read it; only an approved volunteer can be made available.
+	Registry  RegistryStatus `json:"registry,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 	// Stats, filled by the store for matching and the console.
 	ActiveTasks int `json:"active_tasks"`
 	Offered     int `json:"offered"`      // offers received in the last 90 days
@@ -89,6 +97,39 @@ type VolunteerFilter struct {
 	Lang      Lang
 	Available *bool
 	IDs       []int64
-	Limit     int
-	Offset    int
+	// CentreID keeps the volunteers of one centre; NoCentre those of none.
+	CentreID int64
+	NoCentre bool
+	Limit    int
+	Offset   int
+}
+
+// PlaceVolunteer sets v's centre from its home: the centre whose district
+// contains it (the same rule as a ticket's, RouteArea), none without a
+// home or outside every district. A centre a dispatcher chose
+// (CentreChosen) is kept.
+func PlaceVolunteer(areas []Area, v *Volunteer) {
+	if v.CentreChosen {
+		return
+	}
+	v.CentreID = 0
+	if v.Location == nil {
+		return
+	}
+	if a, ok := RouteArea(areas, *v.Location); ok {
+		v.CentreID = a.CentreID
+	}
+}
+
+// CheckAvailable refuses to make available a volunteer who is not
+// approved: a pending sign-up goes through the approval step (with its
+// checks and its audit), a rejected one stays out.
+func CheckAvailable(v *Volunteer) error {
+	if !v.Available || v.Registry == "" || v.Registry == RegistryApproved {
+		return nil
+	}
+	if v.Registry == RegistryPending {
+		return Errorf(ECONFLICT, "%s is waiting for approval: approve the sign-up under Volunteers → Sign-ups (/console/volunteers/pending) to make them available", v.Name)
+	}
+	return Errorf(ECONFLICT, "%s was rejected at sign-up and cannot be made available", v.Name)
 }

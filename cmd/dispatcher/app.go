@@ -119,6 +119,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Radii: cfg.MatchRadiiKM, Batch: cfg.OfferBatch, OfferTTL: cfg.OfferTTL, MaxWaves: cfg.MaxWaves,
 		MaxWait: cfg.MaxWait, ConfirmWindow: cfg.ConfirmWindow, Workers: cfg.EngineWorkers,
 		ReconcileInterval: cfg.ReconcileInterval, Location: zone, Logger: m.Logger,
+		StayInCentre: !cfg.MatchAcrossCentres,
 	})
 	m.Outbox = dispatch.NewOutbox(m.Store, m.Sender, m.Waker, dispatch.OutboxOptions{
 		Workers: cfg.SenderWorkers, Bus: m.Bus, Logger: m.Logger,

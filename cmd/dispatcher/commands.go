@@ -31,7 +31,7 @@ func openStore(ctx context.Context, lookup func(string) (string, bool)) (*config
 }
 
 func cmdMigrate(ctx context.Context, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
-	_, db, _, err := openStore(ctx, lookup)
+	_, db, store, err := openStore(ctx, lookup)
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,14 @@ func cmdMigrate(ctx context.Context, lookup func(string) (string, bool), stdout,
 		return err
 	}
 	fmt.Fprintln(stdout, "migrations applied")
+	// After the schema: volunteers entered before centres existed, or
+	// before a centre's districts were redrawn, are placed by their home.
+	// Idempotent, like the migrations, so every deploy may run it.
+	n, err := store.PlaceVolunteers(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "volunteers placed in centres: %d\n", n)
 	return nil
 }
 

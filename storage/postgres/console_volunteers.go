@@ -29,22 +29,26 @@ func (s *Store) VolunteerPhones(ctx context.Context, phones []string) (map[strin
 }
 
 // importBatch keeps one INSERT under PostgreSQL's 65535 parameters.
-const importBatch = 1000
+const importBatch = 1000 // 13 parameters a row
 
-// CreateVolunteers inserts vs in multi-row INSERTs. Outside a transaction
-// it opens one, so that the batches land together or not at all.
+// CreateVolunteers inserts vs in multi-row INSERTs, each placed in a
+// centre as CreateVolunteer does. Outside a transaction it opens one, so
+// that the batches land together or not at all.
 func (s *Store) CreateVolunteers(ctx context.Context, vs []*dispatch.Volunteer) error {
 	const op = "postgres.CreateVolunteers"
 	if s.tx == nil {
 		return s.InTx(ctx, func(r dispatch.Repo) error { return r.(*Store).CreateVolunteers(ctx, vs) })
+	}
+	if err := s.place(ctx, vs...); err != nil {
+		return wrap(op, err)
 	}
 	now := s.clock()
 	for start := 0; start < len(vs); start += importBatch {
 		batch := vs[start:min(start+importBatch, len(vs))]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO volunteers (phone, name, languages, skills, lat, lon, available, max_tasks, opted_out,
-			windows, created_at, updated_at) VALUES `)
-		args := make([]any, 0, len(batch)*11)
+			windows, created_at, updated_at, centre_id, centre_chosen) VALUES `)
+		args := make([]any, 0, len(batch)*13)
 		for i, v := range batch {
 			if v.MaxTasks == 0 {
 				v.MaxTasks = 1
@@ -61,10 +65,10 @@ func (s *Store) CreateVolunteers(ctx context.Context, vs []*dispatch.Volunteer) 
 				q.WriteString(", ")
 			}
 			n := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+11)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, NULLIF($%d, 0), $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+11, n+12, n+13)
 			args = append(args, v.Phone, v.Name, pq.Array(strs(v.Languages)), pq.Array(strs(v.Skills)), lat, lon,
-				v.Available, v.MaxTasks, v.OptedOut, windows, now)
+				v.Available, v.MaxTasks, v.OptedOut, windows, now, v.CentreID, v.CentreChosen)
 		}
 		q.WriteString(" RETURNING id, phone")
 		var rows []struct {

@@ -23,7 +23,7 @@ const (
 // window, $2 of the 7-day one; filters add parameters from $3.
 const volunteerSelect = `
 SELECT v.id, v.phone, v.name, v.languages, v.skills, v.lat, v.lon, v.available, v.max_tasks,
-	v.opted_out, v.windows, v.created_at, v.updated_at,
+	v.opted_out, v.windows, v.centre_id, v.centre_chosen, v.registry, v.created_at, v.updated_at,
 	t.active, t.completed, t.recent, o.offered, o.accepted
 FROM volunteers v
 CROSS JOIN LATERAL (
@@ -49,6 +49,9 @@ type volunteerRow struct {
 	MaxTasks  int             `db:"max_tasks"`
 	OptedOut  bool            `db:"opted_out"`
 	Windows   []byte          `db:"windows"`
+	CentreID  sql.NullInt64   `db:"centre_id"`
+	Chosen    bool            `db:"centre_chosen"`
+	Registry  string          `db:"registry"`
 	CreatedAt time.Time       `db:"created_at"`
 	UpdatedAt time.Time       `db:"updated_at"`
 	Active    int             `db:"active"`
@@ -66,6 +69,7 @@ func (r *volunteerRow) volunteer() (*dispatch.Volunteer, error) {
 		OptedOut: r.OptedOut, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ActiveTasks: r.Active, Offered: r.Offered, Accepted: r.Accepted,
 		Completed: r.Completed, RecentTasks: r.Recent,
+		CentreID: r.CentreID.Int64, CentreChosen: r.Chosen, Registry: dispatch.RegistryStatus(r.Registry),
 	}
 	if err := json.Unmarshal(r.Windows, &v.Windows); err != nil {
 		return nil, err
@@ -167,6 +171,12 @@ func volunteerWhere(f dispatch.VolunteerFilter, a *args) string {
 	if f.IDs != nil {
 		conds = append(conds, "v.id = ANY ("+a.add(pq.Array(f.IDs))+")")
 	}
+	if f.CentreID != 0 {
+		conds = append(conds, "v.centre_id = "+a.add(f.CentreID))
+	}
+	if f.NoCentre {
+		conds = append(conds, "v.centre_id IS NULL")
+	}
 	return where(conds)
 }
 
@@ -208,7 +218,8 @@ func (s *Store) VolunteersForIndex(ctx context.Context, fn func([]*dispatch.Volu
 }
 
 // CreateVolunteer inserts v and sets its ID and timestamps. A zero MaxTasks
-// is one task; no languages means Russian.
+// is one task; no languages means Russian. Unless v.CentreChosen, v is
+// placed in the centre of its home (dispatch.PlaceVolunteer).
 func (s *Store) CreateVolunteer(ctx context.Context, v *dispatch.Volunteer) error {
 	if v.MaxTasks == 0 {
 		v.MaxTasks = 1
@@ -220,37 +231,48 @@ func (s *Store) CreateVolunteer(ctx context.Context, v *dispatch.Volunteer) erro
 	if err != nil {
 		return wrap("postgres.CreateVolunteer", err)
 	}
+	if err := s.place(ctx, v); err != nil {
+		return wrap("postgres.CreateVolunteer", err)
+	}
 	now := s.clock()
 	lat, lon := latLon(v.Location)
 	err = getx(ctx, s, &v.ID, `
 		INSERT INTO volunteers (phone, name, languages, skills, lat, lon, available, max_tasks, opted_out,
-			windows, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			windows, created_at, updated_at, centre_id, centre_chosen)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULLIF($12, 0), $13) RETURNING id`,
 		v.Phone, v.Name, pq.Array(strs(v.Languages)), pq.Array(strs(v.Skills)), lat, lon,
-		v.Available, v.MaxTasks, v.OptedOut, windows, now)
+		v.Available, v.MaxTasks, v.OptedOut, windows, now, v.CentreID, v.CentreChosen)
 	if err != nil {
 		return wrap("postgres.CreateVolunteer", err)
 	}
 	v.CreatedAt, v.UpdatedAt = now, now
+	if v.Registry == "" {
+		v.Registry = dispatch.RegistryApproved
+	}
 	return nil
 }
 
-// UpdateVolunteer writes every field of v but its ID, creation time and
-// stats.
+// UpdateVolunteer writes every field of v but its ID, creation time,
+// registry status and stats. Unless v.CentreChosen, v is placed again in
+// the centre of its home, which may have moved.
 func (s *Store) UpdateVolunteer(ctx context.Context, v *dispatch.Volunteer) error {
 	const op = "postgres.UpdateVolunteer"
 	windows, err := windowsJSON(v.Windows)
 	if err != nil {
 		return wrap(op, err)
 	}
+	if err := s.place(ctx, v); err != nil {
+		return wrap(op, err)
+	}
 	now := s.clock()
 	lat, lon := latLon(v.Location)
 	res, err := s.ext.ExecContext(ctx, `
 		UPDATE volunteers SET phone = $2, name = $3, languages = $4, skills = $5, lat = $6, lon = $7,
-			available = $8, max_tasks = $9, opted_out = $10, windows = $11, updated_at = $12
+			available = $8, max_tasks = $9, opted_out = $10, windows = $11, updated_at = $12,
+			centre_id = NULLIF($13, 0), centre_chosen = $14
 		WHERE id = $1`,
 		v.ID, v.Phone, v.Name, pq.Array(strs(v.Languages)), pq.Array(strs(v.Skills)), lat, lon,
-		v.Available, v.MaxTasks, v.OptedOut, windows, now)
+		v.Available, v.MaxTasks, v.OptedOut, windows, now, v.CentreID, v.CentreChosen)
 	if err := affected(op, res, err, "volunteer %d not found", v.ID); err != nil {
 		return err
 	}
