@@ -202,6 +202,9 @@ func (a *API) updateVolunteer(c echo.Context, whole bool) error {
 		if err := a.applyVolunteer(v, in, whole); err != nil {
 			return err
 		}
+		if err := dispatch.CheckAvailable(v); err != nil {
+			return err
+		}
 		return r.UpdateVolunteer(ctx, v)
 	})
 	if err != nil {

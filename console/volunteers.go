@@ -339,6 +339,10 @@ func (c *Console) setAvailable(on bool) echo.HandlerFunc {
 			return dispatch.Errorf(dispatch.EUNAVAILABLE, "pausing volunteers is not configured")
 		}
 		if err := c.opts.Assignments.SetAvailable(ec.Request().Context(), id, on, actor(ec)); err != nil {
+			if dispatch.IsCode(err, dispatch.ECONFLICT) {
+				// A sign-up waiting for approval: say where to approve it.
+				return c.showVolunteer(ec, http.StatusConflict, dispatch.ErrorMessage(err), nil)
+			}
 			return dispatch.E("console.setAvailable", err)
 		}
 		done := "paused"

@@ -96,6 +96,10 @@ func (e *Engine) SetAvailable(ctx context.Context, volunteerID int64, available 
 		}
 		if v.Available != available {
 			v.Available = available
+			// A sign-up becomes available only through its approval.
+			if err := CheckAvailable(v); err != nil {
+				return err
+			}
 			if err := r.UpdateVolunteer(ctx, v); err != nil {
 				return err
 			}

@@ -129,7 +129,7 @@ func CheckAvailable(v *Volunteer) error {
 		return nil
 	}
 	if v.Registry == RegistryPending {
-		return Errorf(ECONFLICT, "%s is waiting for approval: approve the sign-up under Volunteers → Sign-ups (/console/volunteers/pending) to make them available", v.Name)
+		return Errorf(ECONFLICT, "%s is waiting for approval: approve the sign-up on the page of new volunteers (/console/volunteers/pending) to make them available", v.Name)
 	}
 	return Errorf(ECONFLICT, "%s was rejected at sign-up and cannot be made available", v.Name)
 }

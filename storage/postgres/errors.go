@@ -40,7 +40,7 @@ var checks = map[string]string{
 	"tickets_check":              "location needs both lat and lon",
 	"volunteers_max_tasks_check": "max_tasks must be between 1 and 20",
 	"volunteers_available_approved": "a volunteer who is not approved cannot be available: " +
-		"approve the sign-up under Volunteers → Sign-ups",
+		"approve the sign-up on the page of new volunteers (/console/volunteers/pending)",
 	"tickets_channel_check":      "channel must be one of voice, sms, web, api, console, system",
 	"tickets_urgency_check":      "urgency must be normal or urgent",
 	"tickets_status_check":       "unknown ticket status",
