@@ -32,6 +32,9 @@ func (c *Console) hoursStatementData(ec echo.Context) (*hoursData, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.seeVolunteer(ec, id); err != nil {
+		return nil, err
+	}
 	from, to := strings.TrimSpace(ec.QueryParam("from")), strings.TrimSpace(ec.QueryParam("to"))
 	s, err := c.opts.Records.Hours.Statement(ec.Request().Context(), id, from, to)
 	if err != nil {
@@ -75,6 +78,9 @@ func (c *Console) hoursCorrect(ec echo.Context) error {
 	ctx := ec.Request().Context()
 	id, err := idParam(ec, "id")
 	if err != nil {
+		return err
+	}
+	if err := c.seeVolunteer(ec, id); err != nil {
 		return err
 	}
 	form, _ := ec.FormParams()

@@ -47,6 +47,19 @@ func (c *Console) showPending(ec echo.Context, status int, errMsg, done string) 
 	if err != nil {
 		return err
 	}
+	// A centre's dispatcher sees the sign-ups of their centre (and of
+	// none), as in the volunteers list.
+	seen := rows[:0]
+	for _, r := range rows {
+		ok, err := c.seesVolunteer(ec, r.Volunteer)
+		if err != nil {
+			return dispatch.E("console.pending", err)
+		}
+		if ok {
+			seen = append(seen, r)
+		}
+	}
+	rows = seen
 	p := c.Page(ec, "pending", "registry.title", rows)
 	p.Error = errMsg
 	switch done {
@@ -111,6 +124,9 @@ func (c *Console) registryStep(approve bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if err := c.seeVolunteer(ec, id); err != nil {
+			return err
+		}
 		ctx := ec.Request().Context()
 		done := "reject"
 		if approve {
@@ -131,14 +147,22 @@ func (c *Console) registryStep(approve bool) echo.HandlerFunc {
 	}
 }
 
-// volunteersCSV sends every volunteer in the import layout, so that a
-// centre can edit the list in a spreadsheet and import it again.
+// volunteersCSV sends every volunteer the user sees (a centre's dispatcher
+// their centre's, a coordinator all or the ?centre= picked) in the import
+// layout, so that a centre can edit the list in a spreadsheet and import
+// it again.
 func (c *Console) volunteersCSV(ec echo.Context) error {
 	const op = "console.volunteersCSV"
 	ctx := ec.Request().Context()
+	var scope dispatch.VolunteerFilter
+	if _, err := c.scopeVolunteers(ec, &scope); err != nil {
+		return err
+	}
 	var all []*dispatch.Volunteer
 	for {
-		vs, total, err := c.store.Volunteers(ctx, dispatch.VolunteerFilter{Limit: 500, Offset: len(all)})
+		f := scope
+		f.Limit, f.Offset = 500, len(all)
+		vs, total, err := c.store.Volunteers(ctx, f)
 		if err != nil {
 			return dispatch.E(op, err)
 		}

@@ -59,6 +59,10 @@ type volunteersData struct {
 	Skills     []dispatch.Skill
 	Langs      []dispatch.Lang
 	Page       listPage
+	// Centres is the centre filter of a user who sees every centre (nil
+	// for a centre's dispatcher); Centre the one picked.
+	Centres []centreChoice
+	Centre  string
 }
 
 func (c *Console) volunteersPage(ec echo.Context) error {
@@ -72,6 +76,13 @@ func (c *Console) volunteersPage(ec echo.Context) error {
 		f.Available = ptr(true)
 	case "no":
 		f.Available = ptr(false)
+	}
+	var err error
+	if d.Centre, err = c.scopeVolunteers(ec, &f); err != nil {
+		return err
+	}
+	if d.Centres, err = c.centreChoices(ec.Request().Context(), ec); err != nil {
+		return dispatch.E("console.volunteers", err)
 	}
 	vs, total, err := c.store.Volunteers(ec.Request().Context(), f)
 	if err != nil {
@@ -161,9 +172,9 @@ func (c *Console) showVolunteer(ec echo.Context, status int, errMsg string, form
 	if err != nil {
 		return err
 	}
-	v, err := c.store.Volunteer(ctx, id)
+	v, err := c.visibleVolunteer(ec, op, id)
 	if err != nil {
-		return dispatch.E(op, err)
+		return err
 	}
 	d := &volunteerData{Volunteer: v, Skills: dispatch.Skills, Langs: dispatch.Langs, Form: form}
 	if d.Tasks, _, err = c.store.Tickets(ctx, dispatch.TicketFilter{Volunteer: &id,
@@ -297,11 +308,14 @@ func (c *Console) updateVolunteer(ec echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := c.store.Volunteer(ctx, id)
+	v, err := c.visibleVolunteer(ec, "console.updateVolunteer", id)
 	if err != nil {
-		return dispatch.E("console.updateVolunteer", err)
+		return err
 	}
 	err = c.volunteerForm(ec, v)
+	if err == nil {
+		err = dispatch.CheckAvailable(v)
+	}
 	if err == nil {
 		err = c.store.UpdateVolunteer(ctx, v)
 	}
@@ -337,6 +351,9 @@ func (c *Console) setAvailable(on bool) echo.HandlerFunc {
 		}
 		if c.opts.Assignments == nil {
 			return dispatch.Errorf(dispatch.EUNAVAILABLE, "pausing volunteers is not configured")
+		}
+		if err := c.seeVolunteer(ec, id); err != nil {
+			return err
 		}
 		if err := c.opts.Assignments.SetAvailable(ec.Request().Context(), id, on, actor(ec)); err != nil {
 			if dispatch.IsCode(err, dispatch.ECONFLICT) {

@@ -97,7 +97,8 @@ type VolunteerFilter struct {
 	Lang      Lang
 	Available *bool
 	IDs       []int64
-	// CentreID keeps the volunteers of one centre; NoCentre those of none.
+	// CentreID keeps the volunteers of one centre, NoCentre those of none;
+	// both together keep either.
 	CentreID int64
 	NoCentre bool
 	Limit    int

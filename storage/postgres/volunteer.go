@@ -171,10 +171,12 @@ func volunteerWhere(f dispatch.VolunteerFilter, a *args) string {
 	if f.IDs != nil {
 		conds = append(conds, "v.id = ANY ("+a.add(pq.Array(f.IDs))+")")
 	}
-	if f.CentreID != 0 {
+	switch {
+	case f.CentreID != 0 && f.NoCentre:
+		conds = append(conds, "(v.centre_id = "+a.add(f.CentreID)+" OR v.centre_id IS NULL)")
+	case f.CentreID != 0:
 		conds = append(conds, "v.centre_id = "+a.add(f.CentreID))
-	}
-	if f.NoCentre {
+	case f.NoCentre:
 		conds = append(conds, "v.centre_id IS NULL")
 	}
 	return where(conds)
