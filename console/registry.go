@@ -174,7 +174,11 @@ func (c *Console) volunteersCSV(ec echo.Context) error {
 	// Into memory first: an error half way must be a clean 500, not a
 	// truncated file that looks whole.
 	var buf bytes.Buffer
-	if err := dispatch.WriteVolunteerCSV(&buf, all); err != nil {
+	keys, err := c.centreKeys(ctx)
+	if err != nil {
+		return dispatch.E(op, err)
+	}
+	if err := dispatch.WriteVolunteerCSV(&buf, all, keys); err != nil {
 		return dispatch.E(op, err)
 	}
 	h := ec.Response().Header()

@@ -72,6 +72,9 @@ func (c *Console) importVolunteers(ec echo.Context) error {
 			if err := markExisting(ctx, r, im); err != nil {
 				return err
 			}
+			if err := c.importCentres(ec, r, im); err != nil {
+				return err
+			}
 			if len(im.Errors) > 0 && !onlyGood {
 				return errHasBadRows
 			}
@@ -89,6 +92,8 @@ func (c *Console) importVolunteers(ec echo.Context) error {
 			c.log.InfoContext(ctx, "console: volunteers imported", "rows", d.Imported, "skipped", d.Skipped, "actor", string(actor(ec)))
 		}
 	} else if err := markExisting(ctx, c.store, im); err != nil {
+		return dispatch.E(op, err)
+	} else if err := c.importCentres(ec, c.store, im); err != nil {
 		return dispatch.E(op, err)
 	}
 	const listed = 1000
@@ -178,6 +183,35 @@ func createAll(ctx context.Context, r dispatch.Repo, rows []dispatch.ImportRow) 
 		if err := r.CreateVolunteer(ctx, v); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// importCentres puts the rows in centres (dispatch.ResolveImportCentres)
+// and, for a centre's dispatcher, refuses rows that would land in another
+// centre: they add volunteers to their own centre only.
+func (c *Console) importCentres(ec echo.Context, r dispatch.Repo, im *dispatch.VolunteerImport) error {
+	cr, err := dispatch.AsCentreRepo(r)
+	if err != nil {
+		return nil // a store without centres: the rows stay unplaced
+	}
+	areas, err := cr.CentreAreas(ec.Request().Context())
+	if err != nil {
+		return err
+	}
+	dispatch.ResolveImportCentres(areas, im)
+	mine, err := c.centreOf(ec)
+	if err != nil || mine == 0 {
+		return err
+	}
+	var other []dispatch.ImportRow
+	for _, row := range im.Rows {
+		if row.Volunteer.CentreID != 0 && row.Volunteer.CentreID != mine {
+			other = append(other, row)
+		}
+	}
+	for _, row := range other {
+		im.AddError(row.Line, "centre", "this volunteer belongs to another centre; a coordinator can import them")
 	}
 	return nil
 }

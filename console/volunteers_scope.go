@@ -78,6 +78,23 @@ func (c *Console) scopeVolunteers(ec echo.Context, f *dispatch.VolunteerFilter) 
 	}
 }
 
+// centreKeys maps every centre's ID to its key, for the export.
+func (c *Console) centreKeys(ctx context.Context) (map[int64]string, error) {
+	out := map[int64]string{}
+	err := c.store.InTx(ctx, func(r dispatch.Repo) error {
+		cr, err := dispatch.AsCentreRepo(r)
+		if err != nil {
+			return nil // a store without centres: an empty column
+		}
+		areas, err := cr.CentreAreas(ctx)
+		for _, a := range areas {
+			out[a.CentreID] = a.Centre
+		}
+		return err
+	})
+	return out, err
+}
+
 // centreChoice is a centre in the list filter.
 type centreChoice struct {
 	ID  int64

@@ -9,8 +9,9 @@ import (
 
 // WriteVolunteerCSV writes vols in the import layout (VolunteerCSVColumns,
 // comma-separated, with a header and Excel's UTF-8 byte order mark), so a
-// centre can edit an export in a spreadsheet and import it again.
-func WriteVolunteerCSV(w io.Writer, vols []*Volunteer) error {
+// centre can edit an export in a spreadsheet and import it again. centres
+// gives each centre's key by ID, for the centre column.
+func WriteVolunteerCSV(w io.Writer, vols []*Volunteer, centres map[int64]string) error {
 	const op = "dispatch.WriteVolunteerCSV"
 	if _, err := io.WriteString(w, "\xef\xbb\xbf"); err != nil {
 		return E(op, err)
@@ -26,7 +27,7 @@ func WriteVolunteerCSV(w io.Writer, vols []*Volunteer) error {
 			lon = strconv.FormatFloat(v.Location.Lon, 'f', -1, 64)
 		}
 		rec := []string{csvSafe(v.Name), v.Phone, joinKinds(v.Languages), joinKinds(v.Skills), lat, lon,
-			strconv.Itoa(v.MaxTasks), strconv.FormatBool(v.Available)}
+			strconv.Itoa(v.MaxTasks), strconv.FormatBool(v.Available), centres[v.CentreID]}
 		if err := cw.Write(rec); err != nil {
 			return E(op, err)
 		}

@@ -26,10 +26,12 @@ import (
 //	lat, lon   decimal degrees (a decimal comma is accepted); both or neither
 //	max_tasks  1 to 20; empty: 1
 //	available  true/false, yes/no, 1/0, да/нет, иә/жоқ; empty: true
+//	centre     a centre's key (astana-esil); empty: the centre whose district
+//	           contains lat, lon (ResolveImportCentres)
 //
 // Fields are separated by "," or ";" (whichever the header uses), may be
 // quoted, and a UTF-8 byte order mark (Excel's) is ignored.
-var VolunteerCSVColumns = []string{"name", "phone", "languages", "skills", "lat", "lon", "max_tasks", "available"}
+var VolunteerCSVColumns = []string{"name", "phone", "languages", "skills", "lat", "lon", "max_tasks", "available", "centre"}
 
 // MaxImportRows bounds one import file.
 const MaxImportRows = 50000
@@ -38,6 +40,9 @@ const MaxImportRows = 50000
 type ImportRow struct {
 	Line      int
 	Volunteer *Volunteer
+	// Centre is the centre key the row gives, "" for none; resolved to
+	// Volunteer.CentreID by ResolveImportCentres.
+	Centre string
 }
 
 // ImportError is one problem with one row: its line number in the file (the
@@ -80,6 +85,47 @@ func (im *VolunteerImport) AddError(line int, field, msg string) {
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// centreKey is the form of a centre's key (the centres table's check).
+var centreKey = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+// ResolveImportCentres puts each row's volunteer in a centre: the one its
+// centre column names, else the one its home is in (PlaceVolunteer). A
+// named centre other than the home's is kept as chosen, so that it stays
+// when the home moves; one that is the home's anyway is not, so that a
+// file exported and imported again pins nobody. An unknown key is an
+// error of its line.
+func ResolveImportCentres(areas []Area, im *VolunteerImport) {
+	ids := map[string]int64{}
+	var keys []string
+	for _, a := range areas {
+		if _, ok := ids[a.Centre]; !ok {
+			ids[a.Centre] = a.CentreID
+			keys = append(keys, a.Centre)
+		}
+	}
+	var bad []ImportError
+	for _, row := range im.Rows {
+		v := row.Volunteer
+		v.CentreChosen = false
+		PlaceVolunteer(areas, v)
+		if row.Centre == "" {
+			continue
+		}
+		id, ok := ids[row.Centre]
+		if !ok {
+			bad = append(bad, ImportError{Line: row.Line, Field: "centre",
+				Message: fmt.Sprintf("no centre has the key %q; the centres are %s", row.Centre, strings.Join(keys, ", "))})
+			continue
+		}
+		if id != v.CentreID {
+			v.CentreID, v.CentreChosen = id, true
+		}
+	}
+	for _, e := range bad {
+		im.AddError(e.Line, e.Field, e.Message)
+	}
+}
 
 // ParseVolunteerCSV reads a volunteers file (see VolunteerCSVColumns).
 // Problems with rows are reported in the result, each with its line; the
@@ -160,6 +206,10 @@ func ParseVolunteerCSV(r io.Reader, phones Phones) (*VolunteerImport, error) {
 			return ""
 		}
 		v, errs := parseVolunteerRow(get, phones)
+		centre := strings.ToLower(get("centre"))
+		if centre != "" && !centreKey.MatchString(centre) {
+			errs = append(errs, ImportError{Field: "centre", Message: fmt.Sprintf("%q is not a centre's key, like astana-esil", centre)})
+		}
 		if v != nil {
 			if first, dup := seen[v.Phone]; dup {
 				errs = append(errs, ImportError{Field: "phone", Message: fmt.Sprintf("the same phone is on line %d", first)})
@@ -174,7 +224,7 @@ func ParseVolunteerCSV(r io.Reader, phones Phones) (*VolunteerImport, error) {
 			}
 			continue
 		}
-		im.Rows = append(im.Rows, ImportRow{Line: line, Volunteer: v})
+		im.Rows = append(im.Rows, ImportRow{Line: line, Volunteer: v, Centre: centre})
 	}
 	return im, nil
 }

@@ -196,3 +196,34 @@ func TestConsoleVolunteerLandsInTheirCentre(t *testing.T) {
 		t.Fatalf("moved to a Baikonur home: centre %d, want %d", v.CentreID, g.baikonur)
 	}
 }
+
+// The import's centre column places a row in the centre it names (kept as
+// chosen); without it the home decides; a centre's dispatcher cannot add
+// volunteers to another centre.
+func TestConsoleImportCentreColumn(t *testing.T) {
+	g := newScopeRig(t)
+	coord, disp := g.loginAs("coord"), g.loginAs("baikonur")
+	p1, p2, p3 := g.phone(), g.phone(), g.phone()
+	file := "name,phone,lat,lon,centre\n" +
+		"По дому," + p1 + ",51.2,71.35,\n" +
+		"Выбранный," + p2 + ",51.2,71.35,astana-baikonur\n"
+	if s, body := coord.form("/console/volunteers/import", url.Values{"csv": {file}, "step": {"commit"}}); s != http.StatusOK {
+		t.Fatalf("coordinator's import: %d\n%s", s, body)
+	}
+	for phone, want := range map[string]int64{p1: g.saryarka, p2: g.baikonur} {
+		v, err := g.store.VolunteerByPhone(g.ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.CentreID != want || v.CentreChosen != (phone == p2) {
+			t.Errorf("imported %s: centre %d chosen %v, want %d", v.Name, v.CentreID, v.CentreChosen, want)
+		}
+	}
+	other := "name,phone,lat,lon\nЧужой," + p3 + ",51.2,71.35\n"
+	if s, _ := disp.form("/console/volunteers/import", url.Values{"csv": {other}, "step": {"commit"}}); s != http.StatusUnprocessableEntity {
+		t.Errorf("Baikonur imports a Saryarka volunteer: %d, want 422", s)
+	}
+	if _, err := g.store.VolunteerByPhone(g.ctx, p3); !dispatch.IsCode(err, dispatch.ENOTFOUND) {
+		t.Errorf("the refused row was written: %v", err)
+	}
+}
