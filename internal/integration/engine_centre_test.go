@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -145,5 +146,40 @@ func TestEngineAcrossCentresPrefersTheOwnAtEqualDistance(t *testing.T) {
 	g.handle(g.engine(), tk.ID)
 	if pend := g.offers(tk.ID)[dispatch.OfferPending]; !slices.Equal(pend, []int64{east.ID}) {
 		t.Fatalf("offered to %v, want %d of the ticket's own centre first", pend, east.ID)
+	}
+}
+
+// Staying in the centre costs no more candidates: with 1,100 volunteers of
+// the neighbouring centre nearer than anyone of the ticket's own, the
+// search still stops at a thousand hits and the ticket is escalated with
+// the reason (the limit docs/matching.md names), none of them offered.
+func TestEngineStayInCentreKeepsTheSearchBounded(t *testing.T) {
+	g := newEngRig(t, true, dispatch.EngineOptions{Batch: 3, StayInCentre: true})
+	g.clock.now = engTuesday10
+	rng := rand.New(rand.NewPCG(8, 8))
+	vs := make([]*dispatch.Volunteer, 1100)
+	for i := range vs {
+		loc := dispatch.Location{Lat: engAstana.Lat + (rng.Float64()-0.5)*0.01, Lon: engBorderLon - 0.0005 - rng.Float64()*0.01}
+		vs[i] = &dispatch.Volunteer{Name: "сосед", Phone: g.phone(), Languages: []dispatch.Lang{dispatch.LangRU},
+			Location: &loc, Available: true, MaxTasks: 1}
+	}
+	if err := g.store.CreateVolunteers(g.ctx, vs); err != nil {
+		t.Fatal(err)
+	}
+	index := map[int64]dispatch.Location{}
+	for _, v := range vs {
+		index[v.ID] = *v.Location
+	}
+	if err := g.geo.Rebuild(g.ctx, index); err != nil {
+		t.Fatal(err)
+	}
+	tk := g.routedTicket()
+	got := g.handle(g.engine(), tk.ID)
+	if got.Status != dispatch.StatusEscalated || !strings.Contains(got.Reason, dispatch.FilterCentre) {
+		t.Fatalf("ticket %s %q, want escalated for the centre", got.Status, got.Reason)
+	}
+	m := g.lastMatch(tk.ID)
+	if len(m.Filtered) == 0 || len(m.Filtered) > 1000 || len(m.Eligible) != 0 {
+		t.Fatalf("%d filtered, %d eligible: want at most a thousand read, none eligible", len(m.Filtered), len(m.Eligible))
 	}
 }
