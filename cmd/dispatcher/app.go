@@ -143,7 +143,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	})
 	e := m.HTTP.Echo()
 	// One registry for the SMS sign-ups (intake) and their approval (console).
-	signups := dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{})
+	signups := dispatch.NewSignups(waking, m.Geo, m.Messages, dispatch.SignupOptions{})
 	ih, err := intake.New(intake.Options{
 		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: signups.Wrap(m.Conversation), Status: m.Outbox,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
