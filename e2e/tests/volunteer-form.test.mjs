@@ -64,7 +64,7 @@ test('the request form and the barriers page link to the volunteer form', async 
   }
 });
 
-test('a sign-up without JavaScript appears in the pending list and a dispatcher approves it', async () => {
+test('a sign-up without JavaScript appears in the pending list and a dispatcher approves it', { timeout: 180000 }, async () => {
   const name = `E2E Волонтёр ${randomBytes(3).toString('hex')}`;
   const nojs = await openContext({ javaScriptEnabled: false });
   try {
@@ -78,8 +78,9 @@ test('a sign-up without JavaScript appears in the pending list and a dispatcher 
     await p.locator('#notes').fill('По субботам');
     await p.locator('#consent').check();
     await clickAndLoad(p, p.locator('form#volunteer-form button.primary'));
+    // axe needs JavaScript, which this browser has not: the thank-you
+    // page's markup is checked by the Go tests (checkMarkup).
     assert.equal((await p.locator('h1').textContent()).trim(), 'Спасибо, что записались');
-    await assertNoViolations(p, '/volunteer thank-you page');
     await screenshot(p, 'volunteer-nojs-done');
   } finally {
     await nojs.close();
@@ -96,7 +97,7 @@ test('a sign-up without JavaScript appears in the pending list and a dispatcher 
   assert.equal(await page.locator('table#pending tbody tr', { hasText: name }).count(), 0, 'still pending after approval');
 });
 
-test('a consultation chosen on the request form appears in the consultants\' queue', async () => {
+test('a consultation chosen on the request form appears in the consultants\' queue', { timeout: 180000 }, async () => {
   const words = `E2E consultation ${randomBytes(3).toString('hex')}`;
   await page.goto(`${BASE()}/request?lang=en`);
   await page.locator('#phone').fill(randomPhone());
