@@ -15,8 +15,8 @@ import (
 // the next ones up.
 const pendingLimit = 200
 
-// pendingRow is a pending volunteer with what their SMS sign-up recorded
-// (nil for a volunteer who signed up otherwise).
+// pendingRow is a pending volunteer with what their sign-up (by SMS or the
+// public form) recorded (nil for a volunteer who came otherwise).
 type pendingRow struct {
 	Volunteer *dispatch.Volunteer
 	Signup    *dispatch.Signup
@@ -36,6 +36,14 @@ func (r pendingRow) District() string {
 		return ""
 	}
 	return r.Signup.District
+}
+
+// Notes are when the volunteer said they can help (the public form).
+func (r pendingRow) Notes() string {
+	if r.Signup == nil {
+		return ""
+	}
+	return r.Signup.Notes
 }
 
 func (c *Console) pendingPage(ec echo.Context) error {

@@ -68,3 +68,22 @@ func AreaNamed(areas []Area, name string) (Area, bool) {
 	}
 	return Area{}, false
 }
+
+// Middle is the mean of the outer ring's corners: inside the rough
+// rectangles and convex shapes districts are drawn as, and a point that
+// stands for "somewhere in this district". False for an empty polygon.
+func (p Polygon) Middle() (Location, bool) {
+	if len(p) == 0 || len(p[0]) == 0 {
+		return Location{}, false
+	}
+	ring := p[0]
+	if n := len(ring); n > 1 && ring[0] == ring[n-1] {
+		ring = ring[:n-1]
+	}
+	var lat, lon float64
+	for _, pt := range ring {
+		lon += pt[0]
+		lat += pt[1]
+	}
+	return Location{Lat: lat / float64(len(ring)), Lon: lon / float64(len(ring))}, true
+}

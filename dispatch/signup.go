@@ -34,7 +34,8 @@ const (
 	SignupDone         SignupStep = "done"
 )
 
-// Signup is one SMS sign-up conversation, keyed by the phone.
+// Signup is one sign-up, keyed by the phone: an SMS conversation in
+// progress, or the record of a finished one or of the public form.
 type Signup struct {
 	Phone     string     `json:"-"`
 	Lang      Lang       `json:"-"`
@@ -44,6 +45,8 @@ type Signup struct {
 	Location  *Location  `json:"location,omitempty"`
 	Languages []Lang     `json:"languages"`
 	Skills    []Skill    `json:"skills"`
+	// Notes are the public form's free text on when the volunteer can help.
+	Notes     string     `json:"notes,omitempty"`
 	ConsentAt *time.Time `json:"-"`
 	// VolunteerID is set once the sign-up has made a pending volunteer.
 	VolunteerID *int64    `json:"-"`
@@ -70,6 +73,9 @@ type SignupRepo interface {
 	Registry(ctx context.Context, volunteerID int64) (RegistryStatus, error)
 	// PendingVolunteers lists pending volunteers, oldest first.
 	PendingVolunteers(ctx context.Context, limit int) ([]*Volunteer, error)
+	// RecordConsent records when and through which channel a volunteer
+	// agreed that their data is kept (ENOTFOUND).
+	RecordConsent(ctx context.Context, volunteerID int64, at time.Time, channel Channel) error
 }
 
 func signupRepo(op string, r Repo) (SignupRepo, error) { return extension[SignupRepo](op, r) }
@@ -115,7 +121,7 @@ var signupYes = map[string]bool{"yes": true, "y": true, "да": true, "иә": tr
 var signupNo = map[string]bool{"no": true, "n": true, "нет": true, "жоқ": true, "zhoq": true, "joq": true, "zhok": true}
 
 // Advance takes the answer body to s's current question and returns the
-// key of the text to send back (signupTexts). An answer that does not fit
+// key of the text to send back (the message signup.<key>). An answer that does not fit
 // leaves the step as it is and asks again. A refused consent ends the
 // sign-up with step "" (the caller forgets it).
 func (s *Signup) Advance(body string) string {
@@ -164,6 +170,33 @@ func (s *Signup) Advance(body string) string {
 		return "consent"
 	}
 	return "name"
+}
+
+// SignupDistrictList is the numbered district list of the district
+// question: built here from SignupDistricts rather than written into the
+// message templates, so that the numbers and the list cannot disagree.
+func SignupDistrictList(lang Lang) string {
+	if !lang.Valid() {
+		lang = LangRU
+	}
+	parts := make([]string, len(SignupDistricts))
+	for i, d := range SignupDistricts {
+		parts[i] = strconv.Itoa(i+1) + " " + d.Name[lang]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// DistrictName names a centre's district (an Area's District, in Russian)
+// in lang, through the sign-up list; a district the list does not know
+// keeps its own name.
+func DistrictName(district string, lang Lang) string {
+	if _, err := strconv.Atoi(strings.TrimSpace(district)); err == nil {
+		return district // a number picks from the SMS list, not a name
+	}
+	if d, ok := matchDistrict(strings.ToLower(strings.TrimSpace(district))); ok && lang.Valid() {
+		return d.Name[lang]
+	}
+	return district
 }
 
 // matchDistrict finds a district by its number in the list or by its

@@ -24,18 +24,31 @@ type SignupOptions struct {
 type Signups struct {
 	store Store
 	geo   GeoIndex
+	msgs  Messages
 	opts  SignupOptions
 }
 
 var _ SignupHandler = (*Signups)(nil)
 
 // NewSignups returns the sign-up handler and registry. store's
-// transactions must implement SignupRepo; geo receives approved volunteers.
-func NewSignups(store Store, geo GeoIndex, opts SignupOptions) *Signups {
+// transactions must implement SignupRepo (and CentreRepo for the public
+// form's districts); geo receives approved volunteers; msgs renders the
+// signup.* texts of configs/messages.
+func NewSignups(store Store, geo GeoIndex, msgs Messages, opts SignupOptions) *Signups {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Signups{store: store, geo: geo, opts: opts}
+	return &Signups{store: store, geo: geo, msgs: msgs, opts: opts}
+}
+
+// reply queues the signup.<key> text in lang to phone under the outbox key
+// nkey, in r's transaction.
+func (s *Signups) reply(ctx context.Context, r Repo, nkey, phone, key string, lang Lang) error {
+	var data map[string]any
+	if key == "district" {
+		data = map[string]any{"Districts": SignupDistrictList(lang)}
+	}
+	return QueueMessage(ctx, r, s.msgs, nkey, phone, lang, nil, "signup."+key, data)
 }
 
 // HandleSignup starts a sign-up on a keyword, or takes the next answer of
@@ -92,8 +105,7 @@ func (s *Signups) HandleSignup(ctx context.Context, m *InboundMessage) (bool, er
 				return err
 			}
 		}
-		return r.Enqueue(ctx, &Notification{Key: "reply:" + m.MessageSID, To: m.From, Body: SignupText(key, su.Lang),
-			Template: "signup." + key, Lang: su.Lang, Status: NotifyQueued})
+		return s.reply(ctx, r, "reply:"+m.MessageSID, m.From, key, su.Lang)
 	})
 	if err == errSignupSeen {
 		return true, nil
@@ -122,7 +134,10 @@ func (s *Signups) finish(ctx context.Context, sr SignupRepo, su *Signup) error {
 		return err
 	}
 	su.VolunteerID = &v.ID
-	return sr.SetRegistry(ctx, v.ID, RegistryPending)
+	if err := sr.SetRegistry(ctx, v.ID, RegistryPending); err != nil {
+		return err
+	}
+	return sr.RecordConsent(ctx, v.ID, now, ChannelSMS)
 }
 
 // Pending lists volunteers waiting for approval, oldest first.
@@ -176,8 +191,7 @@ func (s *Signups) Approve(ctx context.Context, volunteerID int64) (*Volunteer, e
 		if len(v.Languages) > 0 {
 			lang = v.Languages[0]
 		}
-		return r.Enqueue(ctx, &Notification{Key: "approved:" + strconv.FormatInt(volunteerID, 10), To: v.Phone,
-			Body: SignupText("approved", lang), Template: "signup.approved", Lang: lang, Status: NotifyQueued})
+		return s.reply(ctx, r, "approved:"+strconv.FormatInt(volunteerID, 10), v.Phone, "approved", lang)
 	})
 	if err != nil {
 		return nil, E(op, err)
@@ -268,8 +282,7 @@ func (s *Signups) holdPending(ctx context.Context, v *Volunteer, m *InboundMessa
 		if len(v.Languages) > 0 {
 			lang = v.Languages[0]
 		}
-		return r.Enqueue(ctx, &Notification{Key: "reply:" + m.MessageSID, To: m.From, Body: SignupText("waiting", lang),
-			Template: "signup.waiting", Lang: lang, Status: NotifyQueued})
+		return s.reply(ctx, r, "reply:"+m.MessageSID, m.From, "waiting", lang)
 	})
 	if err == errSignupSeen {
 		return true, nil

@@ -65,15 +65,43 @@ func TestSignupRefusedConsentEnds(t *testing.T) {
 	}
 }
 
-func TestSignupTextsInEveryLanguage(t *testing.T) {
-	for key, byLang := range signupTexts {
-		for _, l := range []Lang{LangKK, LangRU, LangEN} {
-			if strings.TrimSpace(byLang[l]) == "" {
-				t.Errorf("%s has no %s text", key, l)
-			}
+func TestSignupDistrictList(t *testing.T) {
+	for _, l := range Langs {
+		d := SignupDistrictList(l)
+		if strings.Count(d, ";") != len(SignupDistricts)-1 {
+			t.Errorf("%s: %d districts in %q", l, strings.Count(d, ";")+1, d)
 		}
 	}
-	if d := SignupText("district", LangKK); !strings.Contains(d, "7 Павлодар") || strings.Contains(d, "%!") {
+	if d := SignupDistrictList(LangKK); !strings.Contains(d, "7 Павлодар") || !strings.HasPrefix(d, "1 Астана, Алматы ауданы") {
 		t.Errorf("district list: %q", d)
+	}
+}
+
+func TestDistrictName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		lang Lang
+		want string
+	}{
+		{"Есиль", LangEN, "Astana, Yesil district"},
+		{"Есиль", LangKK, "Астана, Есіл ауданы"},
+		{"Кокшетау", LangEN, "Kokshetau"},
+		{"Шымкент", LangEN, "Шымкент"}, // not in the list: its own name
+		{"3", LangEN, "3"},
+	} {
+		if got := DistrictName(c.name, c.lang); got != c.want {
+			t.Errorf("DistrictName(%q, %s) = %q, want %q", c.name, c.lang, got, c.want)
+		}
+	}
+}
+
+func TestPolygonMiddleIsInside(t *testing.T) {
+	p := Polygon{Ring{{71.3, 51.09}, {71.5, 51.09}, {71.5, 51.16}, {71.3, 51.16}, {71.3, 51.09}}}
+	m, ok := p.Middle()
+	if !ok || !p.Contains(m) || m.Lat < 51.124 || m.Lat > 51.126 || m.Lon < 71.39 || m.Lon > 71.41 {
+		t.Fatalf("middle %v %v", m, ok)
+	}
+	if _, ok := (Polygon{}).Middle(); ok {
+		t.Fatal("an empty polygon has a middle")
 	}
 }

@@ -16,9 +16,16 @@ import (
 // cookie and in a hidden field, and signed with the server's secret, so that
 // another site can neither read the cookie nor forge a token that passes.
 // The cookie lives as long as the browser session: nothing here expires
-// while a person is typing.
+// while a person is typing. Each public form has its own cookie, sent only
+// to its own path.
 
-const csrfCookie = "dsp_form_csrf"
+// csrfScope is one form's cookie: its name and the path it is sent to.
+type csrfScope struct{ cookie, path string }
+
+var (
+	requestCSRF   = csrfScope{cookie: "dsp_form_csrf", path: "/request"}
+	volunteerCSRF = csrfScope{cookie: "dsp_volunteer_csrf", path: "/volunteer"}
+)
 
 func randomToken(n int) string {
 	b := make([]byte, n)
@@ -40,20 +47,21 @@ func (h *Handler) validCSRF(token string) bool {
 	return subtle.ConstantTimeCompare([]byte(h.signCSRF(nonce)), []byte(token)) == 1
 }
 
-// csrfToken returns the browser's valid token, or sets a new one.
-func (h *Handler) csrfToken(c echo.Context) string {
-	if ck, err := c.Cookie(csrfCookie); err == nil && h.validCSRF(ck.Value) {
+// csrfToken returns the browser's valid token of form sc, or sets a new one.
+func (h *Handler) csrfToken(c echo.Context, sc csrfScope) string {
+	if ck, err := c.Cookie(sc.cookie); err == nil && h.validCSRF(ck.Value) {
 		return ck.Value
 	}
 	tok := h.signCSRF(randomToken(18))
-	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: tok, Path: "/request", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: sc.cookie, Value: tok, Path: sc.path, HttpOnly: true,
 		Secure: h.opts.CookieSecure, SameSite: http.SameSiteLaxMode})
 	return tok
 }
 
-// checkCSRF reports whether the POSTed token matches the cookie and is ours.
-func (h *Handler) checkCSRF(c echo.Context) bool {
-	ck, err := c.Cookie(csrfCookie)
+// checkCSRF reports whether the POSTed token matches form sc's cookie and
+// is ours.
+func (h *Handler) checkCSRF(c echo.Context, sc csrfScope) bool {
+	ck, err := c.Cookie(sc.cookie)
 	field := c.FormValue("csrf")
 	if err != nil || field == "" {
 		return false

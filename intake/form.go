@@ -75,6 +75,7 @@ type langButton struct {
 type ticketView struct {
 	Code          string
 	NeedsLocation bool
+	Consult       bool // a consultant calls back: no volunteer is sought
 }
 
 type formPage struct {
@@ -86,6 +87,7 @@ type formPage struct {
 	CSRF       string
 	Switch     []langButton
 	Categories []choice
+	Consults   []choice // the consultation topics, offered apart
 	Needs      []choice
 	Ticket     *ticketView
 }
@@ -98,6 +100,9 @@ func (h *Handler) page(lang dispatch.Lang, v formValues, csrf string) *formPage 
 	}
 	for _, c := range dispatch.Categories {
 		p.Categories = append(p.Categories, choice{Value: string(c), Label: t["cat_"+string(c)], Checked: v.Category == string(c)})
+	}
+	for _, c := range dispatch.ConsultCategories {
+		p.Consults = append(p.Consults, choice{Value: string(c), Label: t["cat_"+string(c)], Checked: v.Category == string(c)})
 	}
 	for _, s := range dispatch.Skills {
 		checked := false
@@ -179,7 +184,7 @@ func (h *Handler) formAsset(c echo.Context) error {
 
 func (h *Handler) formGet(c echo.Context) error {
 	v := formValues{Urgency: string(dispatch.UrgencyNormal), Idem: randomToken(12)}
-	return h.render(c, http.StatusOK, h.page(formLang(c), v, h.csrfToken(c)))
+	return h.render(c, http.StatusOK, h.page(formLang(c), v, h.csrfToken(c, requestCSRF)))
 }
 
 func readForm(c echo.Context) formValues {
@@ -205,11 +210,11 @@ func (h *Handler) formPost(c echo.Context) error {
 			switchTo = l
 		}
 	}
-	csrfOK := h.checkCSRF(c)
+	csrfOK := h.checkCSRF(c, requestCSRF)
 	if switching && switchTo != "" {
 		lang = switchTo
 	}
-	p := h.page(lang, v, h.csrfToken(c))
+	p := h.page(lang, v, h.csrfToken(c, requestCSRF))
 	if !csrfOK {
 		if switching {
 			return h.render(c, http.StatusOK, p) // nothing is created: no harm in showing the form
@@ -249,7 +254,8 @@ func (h *Handler) formPost(c echo.Context) error {
 		return h.render(c, status, p)
 	}
 	p.Ticket = &ticketView{Code: res.Ticket.Code,
-		NeedsLocation: res.Ticket.Status == dispatch.StatusEscalated && res.Ticket.Reason == dispatch.ReasonNeedsLocation}
+		NeedsLocation: res.Ticket.Status == dispatch.StatusEscalated && res.Ticket.Reason == dispatch.ReasonNeedsLocation,
+		Consult:       res.Ticket.Category.Consult()}
 	return h.render(c, http.StatusOK, p)
 }
 

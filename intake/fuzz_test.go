@@ -104,3 +104,52 @@ func FuzzGeocodeGazetteer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVolunteerValidate feeds arbitrary fields to the volunteer form's
+// validation: it never panics; what it accepts is a sign-up the domain
+// accepts too (E.164 phone, a known district or none, known languages and
+// skills, bounded texts); each refusal names its field.
+func FuzzVolunteerValidate(f *testing.F) {
+	vf, err := loadVolunteerForm(configs.Files)
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := &Handler{opts: Options{Phones: Phones{}}, volunteer: vf}
+	areas := []dispatch.Area{{District: "Есиль"}, {District: "Павлодар"}}
+	f.Add("Дана", "+77011234567", "Есиль", "kk", "car", "Сенбі", true, "ru")
+	f.Add("", "", "", "", "", "", false, "en")
+	f.Add("<script>", "8 701 123 45 67", "unsure", "xx", "wheelchair", strings.Repeat("я", 1001), true, "kk")
+	f.Fuzz(func(t *testing.T, name, phone, district, lang1, skill, notes string, consent bool, lang string) {
+		l, err := dispatch.ParseLang(lang)
+		if err != nil || l == "" {
+			l = dispatch.LangRU
+		}
+		v := volunteerValues{Name: strings.TrimSpace(name), Phone: phone, District: district, Notes: strings.TrimSpace(notes),
+			Languages: []string{lang1}, Skills: []string{skill}, Consent: consent}
+		p := h.volunteerPage(l, v, areas, "csrf")
+		w, ok := h.validateVolunteer(p, v, areas)
+		if !ok {
+			if len(p.Errors) == 0 {
+				t.Fatal("refused without an error in the summary")
+			}
+			for _, e := range p.Errors {
+				if e.Field == "" || strings.TrimSpace(e.Text) == "" {
+					t.Fatalf("an error without a field or a text: %+v", e)
+				}
+			}
+			return
+		}
+		if !consent || !e164.MatchString(w.Phone) || len(w.Languages) == 0 || w.Name == "" ||
+			utf8.RuneCountInString(w.Name) > dispatch.SignupNameMax || utf8.RuneCountInString(w.Notes) > dispatch.SignupNotesMax {
+			t.Fatalf("accepted a malformed sign-up: %+v (consent %v)", w, consent)
+		}
+		if _, known := dispatch.AreaNamed(areas, w.District); w.District != "" && !known {
+			t.Fatalf("accepted district %q", w.District)
+		}
+		for _, s := range w.Skills {
+			if !s.Valid() {
+				t.Fatalf("accepted skill %q", s)
+			}
+		}
+	})
+}

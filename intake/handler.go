@@ -37,6 +37,9 @@ type Options struct {
 	Status  dispatch.StatusRecorder
 	Limiter Limiter
 	Phones  dispatch.Phones // Phones{} (region KZ) when nil
+	// Signups takes the public volunteer sign-ups; /volunteer is served
+	// only when it is set.
+	Signups VolunteerSignups
 
 	// Files holds prompts/{kk,ru,en}.json and web/ (configs.Files).
 	Files fs.FS
@@ -63,10 +66,11 @@ type Options struct {
 
 // Handler serves the intake routes.
 type Handler struct {
-	opts    Options
-	prompts *prompts
-	form    *form
-	log     *slog.Logger
+	opts      Options
+	prompts   *prompts
+	form      *form
+	volunteer *volunteerForm
+	log       *slog.Logger
 }
 
 // New builds the handler, reading the prompts and the form's templates.
@@ -109,7 +113,11 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{opts: opts, prompts: p, form: f, log: opts.Logger}, nil
+	vf, err := loadVolunteerForm(opts.Files)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{opts: opts, prompts: p, form: f, volunteer: vf, log: opts.Logger}, nil
 }
 
 // NewHandler is New for wiring with the embedded configs, whose prompts and
@@ -124,7 +132,8 @@ func NewHandler(opts Options) *Handler {
 }
 
 // Register adds the routes to e: the Twilio webhooks, signature-checked and
-// size-limited; the prompt audio; and the public form.
+// size-limited; the prompt audio; the public request form; and the public
+// volunteer sign-up form.
 func (h *Handler) Register(e *echo.Echo) {
 	tw := e.Group("/twilio", h.limitBody, h.checkSignature)
 	tw.POST("/voice", h.voiceStart)
@@ -141,6 +150,10 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/request", h.formGet)
 	e.GET("/request/assets/:file", h.formAsset)
 	e.POST("/request", h.formPost, h.limitBody)
+	if h.opts.Signups != nil {
+		e.GET("/volunteer", h.volunteerGet)
+		e.POST("/volunteer", h.volunteerPost, h.limitBody)
+	}
 }
 
 // statusOf maps a domain error to its HTTP status.

@@ -50,6 +50,18 @@ var Fields = map[string][]string{
 	"relay.from_volunteer":     {"Code", "Text"},
 	"relay.from_client":        {"Code", "Text"},
 	"relay.closed":             {"Code"},
+	// The volunteer sign-up (dispatch.Signups): the SMS conversation's
+	// questions, the confirmation (also of the public form) and the answers
+	// of the registry.
+	"signup.name":      nil,
+	"signup.district":  {"Districts"},
+	"signup.languages": nil,
+	"signup.skills":    nil,
+	"signup.consent":   nil,
+	"signup.done":      nil,
+	"signup.cancelled": nil,
+	"signup.waiting":   nil,
+	"signup.approved":  nil,
 }
 
 // categoryNames are the kinds of help as messages name them.

@@ -70,6 +70,28 @@ func TestEveryTemplateRendersWithinBudget(t *testing.T) {
 	}
 }
 
+// The district question carries the list the sign-up code builds: its
+// parts are budgeted here with the real list in every language.
+func TestSignupDistrictQuestionListsEveryDistrict(t *testing.T) {
+	ts, err := notify.NewTemplates(configs.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range dispatch.Langs {
+		list := dispatch.SignupDistrictList(lang)
+		text, err := ts.Render("signup.district", lang, map[string]any{"Districts": list})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, list) || !strings.Contains(text, "7 "+dispatch.SignupDistricts[6].Name[lang]) {
+			t.Errorf("%s: the list is not in %q", lang, text)
+		}
+		if segs, _ := dispatch.SMSSegments(text); segs > 4 {
+			t.Errorf("%s: %d parts: %q", lang, segs, text)
+		}
+	}
+}
+
 func TestOfferCarriesNoPersonalData(t *testing.T) {
 	ts, err := notify.NewTemplates(configs.Files)
 	if err != nil {

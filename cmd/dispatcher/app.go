@@ -144,10 +144,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		},
 	})
 	e := m.HTTP.Echo()
-	// One registry for the SMS sign-ups (intake) and their approval (console).
-	signups := dispatch.NewSignups(waking, m.Geo, dispatch.SignupOptions{})
+	// One registry for the sign-ups, by SMS and the public form (intake),
+	// and their approval (console).
+	signups := dispatch.NewSignups(waking, m.Geo, m.Messages, dispatch.SignupOptions{})
 	ih, err := intake.New(intake.Options{
 		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: signups.Wrap(m.Conversation), Status: m.Outbox,
+		Signups: signups,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
 		PublicBaseURL: cfg.PublicBaseURL, AuthToken: cfg.WebhookAuthToken(),
 		DispatcherNumber: cfg.DispatcherNumber, DispatcherHours: cfg.DispatcherHours, Location: zone,

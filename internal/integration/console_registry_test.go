@@ -42,7 +42,7 @@ func newRegRig(t *testing.T) *regRig {
 	}
 	t.Cleanup(func() { rc.Close() })
 	geo := redis.NewGeoIndex(rc)
-	r := &regRig{conRig: g, geo: geo, signups: dispatch.NewSignups(store, geo, dispatch.SignupOptions{})}
+	r := &regRig{conRig: g, geo: geo, signups: dispatch.NewSignups(store, geo, conMessages{}, dispatch.SignupOptions{})}
 	g.store, g.bus = store, redis.NewBus(rc)
 	g.engine = dispatch.NewEngine(store, redis.NewQueue(rc, 5*time.Second), geo, g.bus, conMessages{},
 		dispatch.EngineOptions{Radii: []float64{3, 10, 25}})

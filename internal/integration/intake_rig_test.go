@@ -24,7 +24,6 @@ import (
 	"github.com/kz-volunteers/dispatcher/notify"
 	"github.com/kz-volunteers/dispatcher/notify/twiliotest"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
-	"github.com/kz-volunteers/dispatcher/storage/postgres/pgtest"
 	"github.com/kz-volunteers/dispatcher/storage/redis"
 	"github.com/kz-volunteers/dispatcher/storage/storagetest"
 )
@@ -37,6 +36,7 @@ type ikRig struct {
 	t      *testing.T
 	ctx    context.Context
 	store  *postgres.Store
+	url    string // the test's own database
 	rc     *redis.Client
 	queue  *redis.Queue
 	intake *dispatch.Intake
@@ -51,6 +51,7 @@ type ikOptions struct {
 	queue      dispatch.Queue // wraps the rig's real queue when set
 	dispatcher string         // DISPATCHER_NUMBER
 	formRate   int
+	signups    bool // serve /volunteer with the real registry
 }
 
 func newIKRig(t *testing.T, o ikOptions) *ikRig {
@@ -58,7 +59,16 @@ func newIKRig(t *testing.T, o ikOptions) *ikRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	g := &ikRig{t: t, ctx: ctx, status: &ikStatus{}}
-	_, g.store = pgtest.New(t)
+	g.url = storagetest.DatabaseURL(t)
+	db, err := postgres.Open(ctx, g.url, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() }) // before the database is dropped
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	g.store = postgres.NewStore(db, nil)
 	rc, err := redis.Open(ctx, storagetest.RedisURL(), storagetest.RedisPrefix(t))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +91,10 @@ func newIKRig(t *testing.T, o ikOptions) *ikRig {
 		t.Fatal(err)
 	}
 	g.intake = dispatch.NewIntake(g.store, q, redis.NewBus(rc), intake.Phones{}, geo, msgs, o.intake)
+	var signups intake.VolunteerSignups
+	if o.signups {
+		signups = dispatch.NewSignups(g.store, redis.NewGeoIndex(rc), msgs, dispatch.SignupOptions{})
+	}
 	g.audio = t.TempDir()
 	e := echo.New()
 	g.srv = httptest.NewUnstartedServer(e)
@@ -90,7 +104,7 @@ func newIKRig(t *testing.T, o ikOptions) *ikRig {
 		Limiter: redis.NewLimiter(rc), Files: configs.Files, AudioDir: g.audio, PublicBaseURL: base,
 		AuthToken: ikToken, DispatcherNumber: o.dispatcher, DispatcherHours: "00:00-23:59",
 		RecordingMax: 90 * time.Second, BodyLimit: 64 << 10, FormRate: o.formRate,
-		CSRFSecret: []byte("intake-test-csrf-secret-32-bytes"),
+		CSRFSecret: []byte("intake-test-csrf-secret-32-bytes"), Signups: signups,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -19,7 +20,7 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 	// The service's store wraps PostgreSQL's to wake the senders; the
 	// sign-up must find its own methods under the wrapper.
 	waker := &countWaker{}
-	su := dispatch.NewSignups(dispatch.WakeSenders(g.store, waker), g.geo, dispatch.SignupOptions{})
+	su := dispatch.NewSignups(dispatch.WakeSenders(g.store, waker), g.geo, g.msgs, dispatch.SignupOptions{})
 	h := su.Wrap(g.conv)
 	n := 0
 	text := func(from, body string) string {
@@ -72,6 +73,12 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 		if st := registry(t, g, v.ID); st != dispatch.RegistryPending {
 			t.Fatalf("%s: registry %s, want pending", c.lang, st)
 		}
+		var channel string
+		var at sql.NullTime
+		if err := g.sql.QueryRowContext(g.ctx, `SELECT consent_channel, consent_at FROM volunteers WHERE id = $1`, v.ID).
+			Scan(&channel, &at); err != nil || channel != "sms" || !at.Valid {
+			t.Fatalf("%s: consent %q at %v (%v), want sms with a time", c.lang, channel, at, err)
+		}
 		if inGeo(t, g, *v.Location, v.ID) {
 			t.Fatalf("%s: a pending volunteer is in the geo index", c.lang)
 		}
@@ -123,7 +130,7 @@ func TestSMSSignupEndsInPendingVolunteerADispatcherApproves(t *testing.T) {
 // A refused consent keeps nothing and makes no volunteer.
 func TestSMSSignupRefusedConsentKeepsNothing(t *testing.T) {
 	g := newSMSRig(t)
-	h := dispatch.NewSignups(g.store, g.geo, dispatch.SignupOptions{}).Wrap(g.conv)
+	h := dispatch.NewSignups(g.store, g.geo, g.msgs, dispatch.SignupOptions{}).Wrap(g.conv)
 	phone := g.phone()
 	for i, body := range []string{"erikti", "Ерлан", "1", "1", "0", "жоқ"} {
 		if err := h.HandleSMS(g.ctx, &dispatch.InboundMessage{MessageSID: fmt.Sprintf("SMrefuse%026d", i), From: phone, Body: body}); err != nil {

@@ -104,3 +104,12 @@ func (s *Store) PendingVolunteers(ctx context.Context, limit int) ([]*dispatch.V
 	vs, err := s.volunteers(ctx, volunteerSelect+` WHERE v.registry = 'pending' ORDER BY v.created_at, v.id LIMIT `+a.add(limit), a)
 	return vs, wrap("postgres.PendingVolunteers", err)
 }
+
+// RecordConsent records when and through which channel a volunteer agreed
+// that their data is kept.
+func (s *Store) RecordConsent(ctx context.Context, volunteerID int64, at time.Time, channel dispatch.Channel) error {
+	const op = "postgres.RecordConsent"
+	res, err := s.ext.ExecContext(ctx, `UPDATE volunteers SET consent_at = $2, consent_channel = $3 WHERE id = $1`,
+		volunteerID, at, string(channel))
+	return affected(op, res, err, "volunteer %d not found", volunteerID)
+}
