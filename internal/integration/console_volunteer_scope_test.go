@@ -27,7 +27,7 @@ func (g *scopeRig) withRegistry() *dispatch.Signups {
 		g.t.Fatal(err)
 	}
 	g.t.Cleanup(func() { rc.Close() })
-	signups := dispatch.NewSignups(g.store, redis.NewGeoIndex(rc), dispatch.SignupOptions{})
+	signups := dispatch.NewSignups(g.store, redis.NewGeoIndex(rc), conMessages{}, dispatch.SignupOptions{})
 	con := console.New(console.Options{Store: g.store, Actions: g.engine, Assignments: g.engine, Bus: g.bus,
 		Limiter: redis.NewLimiter(rc), LoginAttemptsPerMinute: 50, Heartbeat: time.Hour, Signups: signups,
 		Records: console.RecordsOptions{Hours: dispatch.NewHours(g.store, time.UTC), CentreName: "центр"}})
