@@ -67,6 +67,7 @@ type Handler struct {
 	prompts *prompts
 	form    *form
 	log     *slog.Logger
+	photos  chan struct{} // one photo decoded at a time (photo.go)
 }
 
 // New builds the handler, reading the prompts and the form's templates.
@@ -109,7 +110,7 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{opts: opts, prompts: p, form: f, log: opts.Logger}, nil
+	return &Handler{opts: opts, prompts: p, form: f, log: opts.Logger, photos: make(chan struct{}, 1)}, nil
 }
 
 // NewHandler is New for wiring with the embedded configs, whose prompts and
@@ -140,7 +141,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/twilio/audio/:lang/:file", h.prompts.serveAudio)
 	e.GET("/request", h.formGet)
 	e.GET("/request/assets/:file", h.formAsset)
-	e.POST("/request", h.formPost, h.limitBody)
+	e.POST("/request", h.formPost, h.limitFormBody)
 }
 
 // statusOf maps a domain error to its HTTP status.
