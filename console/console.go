@@ -137,6 +137,7 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerAuth(g)
 	c.registerQueue(g)
 	c.registerTickets(g)
+	c.registerAttachments(g) // attachment.go: the photos of a ticket
 	c.registerVolunteers(g)
 	c.registerClients(g)
 	c.registerUsers(g)
