@@ -74,7 +74,7 @@ type barrierData struct {
 	// Photos are the web form's uploads (attachment.go); PhotoURLs of the
 	// report are an MMS's media.
 	Photos []*dispatch.Attachment
-	Form url.Values
+	Form   url.Values
 }
 
 // Value is a typed form value after a failed step, else the report's.
