@@ -19,8 +19,11 @@ func (c *Console) registerAttachments(g *echo.Group) {
 	g.GET("/tickets/:id/photos/:photo", c.photo, c.require(viewPage))
 }
 
-// attachments is the store's attachment side; nil when it keeps none.
+// attachments is where photos are kept; nil when nowhere.
 func (c *Console) attachments() dispatch.AttachmentRepo {
+	if c.opts.Attachments != nil {
+		return c.opts.Attachments
+	}
 	ar, _ := c.store.(dispatch.AttachmentRepo)
 	return ar
 }

@@ -79,9 +79,9 @@ func addAttachments(ctx context.Context, tx Repo, ticketID int64, as []Attachmen
 	if len(as) == 0 {
 		return nil
 	}
-	ar, ok := tx.(AttachmentRepo)
-	if !ok {
-		return Errorf(EINTERNAL, "the store's transaction does not keep attachments")
+	ar, err := extension[AttachmentRepo]("dispatch.addAttachments", tx)
+	if err != nil {
+		return err
 	}
 	for i := range as {
 		a := as[i]

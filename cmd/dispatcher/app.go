@@ -177,6 +177,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		SimulatorMode: cfg.SimulatorMode(),
 		Records:       records,
 		Signups:       signups,
+		Attachments:   m.Store,
 		Pages: console.PageOptions{
 			Zone: zone, Reports: m.Store, Map: m.Store, Sim: m.Store,
 			PublicBaseURL: cfg.PublicBaseURL, WebhookToken: cfg.WebhookAuthToken(), ServiceNumber: cfg.TwilioFromNumber,

@@ -15,8 +15,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kz-volunteers/dispatcher/dispatch"
+	"github.com/kz-volunteers/dispatcher/intake"
+	"github.com/kz-volunteers/dispatcher/storage/redis"
 )
 
 // gpsSecret is in the EXIF of the test photo; it must not survive.
@@ -283,5 +286,34 @@ func TestIntakeFormTooLargeBody(t *testing.T) {
 	}
 	if n := g.tickets(); n != 0 {
 		t.Fatalf("%d tickets", n)
+	}
+}
+
+// The service gives intake a store wrapped to wake the senders: the photos
+// must still reach the ticket's transaction through the wrapper, and a
+// request that is refused keeps none.
+func TestIntakePhotosThroughTheWakingStore(t *testing.T) {
+	g := newEngRig(t, true, dispatch.EngineOptions{Batch: 3, MaxWaves: 3, MaxWait: time.Hour})
+	store := dispatch.WakeSenders(g.store, &countWaker{})
+	in := dispatch.NewIntake(store, g.queue, redis.NewBus(g.rc), intake.Phones{}, nil, g.msgs, dispatch.IntakeOptions{})
+	photo := dispatch.Attachment{ContentType: dispatch.TypeJPEG, Data: []byte("\xff\xd8\xff\xdb cleaned")}
+	res, err := in.Submit(g.ctx, dispatch.IntakeRequest{Channel: dispatch.ChannelWeb, Phone: g.phone(),
+		Category: dispatch.CategoryAccessibility, Description: "нет пандуса", Lang: dispatch.LangRU,
+		Attachments: []dispatch.Attachment{photo, photo}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := g.store.Attachments(g.ctx, res.Ticket.ID); err != nil || len(list) != 2 {
+		t.Fatalf("photos = %v, %v; want 2", list, err)
+	}
+	for _, bad := range []dispatch.IntakeRequest{
+		{Category: dispatch.CategoryShopping, Attachments: []dispatch.Attachment{photo}},
+		{Category: dispatch.CategoryAccessibility, Attachments: []dispatch.Attachment{photo, photo, photo, photo}},
+		{Category: dispatch.CategoryAccessibility, Attachments: []dispatch.Attachment{{ContentType: "image/gif", Data: []byte("GIF89a")}}},
+	} {
+		bad.Channel, bad.Phone = dispatch.ChannelWeb, g.phone()
+		if _, err := in.Submit(g.ctx, bad); dispatch.ErrorCode(err) != dispatch.EINVALID {
+			t.Fatalf("%s with %d photos: %v, want EINVALID", bad.Category, len(bad.Attachments), err)
+		}
 	}
 }
