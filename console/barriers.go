@@ -71,7 +71,10 @@ type barrierData struct {
 	Kinds  []dispatch.PlaceKind
 	// Next are the statuses the report may move to.
 	Next []dispatch.BarrierStatus
-	Form url.Values
+	// Photos are the web form's uploads (attachment.go); PhotoURLs of the
+	// report are an MMS's media.
+	Photos []*dispatch.Attachment
+	Form   url.Values
 }
 
 // Value is a typed form value after a failed step, else the report's.
@@ -119,6 +122,9 @@ func (c *Console) barrierView(ec echo.Context, form url.Values) (*Page, int, err
 		return nil, 0, dispatch.E(op, err)
 	}
 	d := &barrierData{Report: rep, Ticket: t, Kinds: dispatch.PlaceKinds, Form: form}
+	if d.Photos, err = c.ticketPhotos(ctx, id); err != nil {
+		return nil, 0, dispatch.E(op, err)
+	}
 	for _, s := range dispatch.BarrierStatuses {
 		if dispatch.CheckBarrierTransition(rep.Status, s) == nil {
 			d.Next = append(d.Next, s)

@@ -52,6 +52,9 @@ type Options struct {
 	Heartbeat time.Duration
 	// Records are the barrier reports, volunteer hours and erasure pages.
 	Records RecordsOptions
+	// Attachments are the photos sent with tickets (attachment.go); nil:
+	// Store's own, when it keeps them (a wrapped store hides them).
+	Attachments dispatch.AttachmentRepo
 	// Signups approve and reject volunteers who signed up by SMS or the
 	// public form; nil leaves the pending list out.
 	Signups *dispatch.Signups
@@ -137,6 +140,7 @@ func (c *Console) Register(e *echo.Echo) {
 	c.registerAuth(g)
 	c.registerQueue(g)
 	c.registerTickets(g)
+	c.registerAttachments(g) // attachment.go: the photos of a ticket
 	c.registerVolunteers(g)
 	c.registerClients(g)
 	c.registerUsers(g)

@@ -32,6 +32,8 @@ type ticketData struct {
 	Suggestions []dispatch.Candidate
 	SuggestErr  string
 	Categories  []dispatch.Category
+	// Photos were sent with a barrier report (attachment.go).
+	Photos []*dispatch.Attachment
 	// Form keeps what the dispatcher typed when an action failed.
 	Form map[string]string
 }
@@ -101,6 +103,9 @@ func (c *Console) showTicket(ec echo.Context, status int, errMsg string, form ma
 		return dispatch.E(op, err)
 	}
 	d.Form = form
+	if d.Photos, err = c.ticketPhotos(ctx, id); err != nil {
+		return dispatch.E(op, err)
+	}
 	p := c.Page(ec, "queue", "ticket.title", d)
 	p.Title = p.T("ticket.title_code", d.Ticket.Code)
 	p.Error = errMsg

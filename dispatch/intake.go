@@ -163,6 +163,9 @@ func (in *Intake) normalize(r *IntakeRequest) error {
 			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max)
 		}
 	}
+	if err := checkAttachments(r); err != nil {
+		return err
+	}
 	if r.Actor == "" {
 		r.Actor = ActorClient
 	}
@@ -296,6 +299,9 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 		created := &TicketEvent{TicketID: t.ID, To: StatusNew, Kind: EventTransition, Actor: string(r.Actor),
 			Channel: r.Channel, Reason: "received", Data: string(data)}
 		if err := tx.AddEvent(ctx, created); err != nil {
+			return err
+		}
+		if err := addAttachments(ctx, tx, t.ID, r.Attachments); err != nil {
 			return err
 		}
 		moved := &TicketEvent{TicketID: t.ID, From: StatusNew, To: to, Kind: EventTransition,

@@ -19,7 +19,8 @@ import (
 // Redacted on a ticket: description, address, recording URL, the reason
 // text; on its timeline: every event's reason and data (message texts,
 // relayed texts, notes); its outgoing messages' bodies and its incoming
-// messages' bodies and media; its calls' recordings. The client's row, once
+// messages' bodies and media; its calls' recordings; its photos (deleted, and
+// the barrier report's media links blanked). The client's row, once
 // anonymised, has no name, address, notes, location or needs, and its phone
 // is ClientPlaceholderPhone(id).
 

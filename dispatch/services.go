@@ -34,6 +34,9 @@ type IntakeRequest struct {
 	RecordingURL string
 	// CallBack asks a dispatcher to call the person back (an abandoned call).
 	CallBack bool
+	// Attachments are the photos of a barrier report (ContentType and Data
+	// set), stored in the ticket's transaction.
+	Attachments []Attachment
 	// Actor is who submitted it ("client", "user:anna", "token:partner").
 	Actor Actor
 }

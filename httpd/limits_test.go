@@ -45,6 +45,34 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
+func TestRouteBodyLimit(t *testing.T) {
+	read := func(c echo.Context) error {
+		b, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return dispatch.E("test.read", err)
+		}
+		return c.String(200, string(b))
+	}
+	ts := start(t, httpd.Options{BodyLimit: 100, RouteBodyLimits: map[string]int64{"POST /photos/:id": 1000}},
+		func(e *echo.Echo) {
+			e.POST("/photos/:id", read)
+			e.PUT("/photos/:id", read)
+			e.POST("/other", read)
+		})
+	body := strings.Repeat("a", 1000)
+	if res, b := do(t, "POST", ts.URL+"/photos/7", strings.NewReader(body)); res.StatusCode != 200 || len(b) != 1000 {
+		t.Fatalf("the raised route at its limit: %d", res.StatusCode)
+	}
+	if res, _ := do(t, "POST", ts.URL+"/photos/7", chunked{strings.NewReader(body + "a")}); res.StatusCode != 413 {
+		t.Fatalf("the raised route over its limit: %d", res.StatusCode)
+	}
+	for _, r := range []struct{ method, path string }{{"PUT", "/photos/7"}, {"POST", "/other"}} {
+		if res, _ := do(t, r.method, ts.URL+r.path, strings.NewReader(body)); res.StatusCode != 413 {
+			t.Fatalf("%s %s kept the general limit? %d", r.method, r.path, res.StatusCode)
+		}
+	}
+}
+
 func TestHTMLErrorPages(t *testing.T) {
 	ts := start(t, httpd.Options{}, func(e *echo.Echo) {
 		e.GET("/console/tickets/:id", func(c echo.Context) error {

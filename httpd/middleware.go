@@ -111,11 +111,17 @@ func securityHeaders(csp string) echo.MiddlewareFunc {
 
 // bodyLimit refuses a declared length above limit at once and caps a body
 // of unknown length while it is read: the reader then fails with an
-// *http.MaxBytesError, which the error table turns into 413.
-func bodyLimit(limit int64) echo.MiddlewareFunc {
+// *http.MaxBytesError, which the error table turns into 413. A route of
+// routes ("METHOD /pattern") has its own limit instead; the middleware runs
+// after routing, so the pattern is known.
+func bodyLimit(def int64, routes map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
+			limit := def
+			if l, ok := routes[r.Method+" "+c.Path()]; ok {
+				limit = l
+			}
 			if r.ContentLength > limit {
 				return dispatch.Errorf(dispatch.ETOOLARGE, "the request body is larger than %d bytes", limit)
 			}

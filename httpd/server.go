@@ -32,6 +32,9 @@ type Options struct {
 	// BodyLimit is the largest request body in bytes (BODY_LIMIT_BYTES);
 	// default 1 MiB.
 	BodyLimit int64
+	// RouteBodyLimits replace BodyLimit for single routes, keyed by method
+	// and route pattern ("POST /request": the form that carries photos).
+	RouteBodyLimits map[string]int64
 	// Checks are what /readyz pings, each with CheckTimeout (default 2s).
 	Checks       []Check
 	CheckTimeout time.Duration
@@ -102,7 +105,7 @@ func New(opts Options) *Server {
 		s.accessLog(m),
 		recoverPanic,
 		securityHeaders(opts.CSP),
-		bodyLimit(opts.BodyLimit),
+		bodyLimit(opts.BodyLimit, opts.RouteBodyLimits),
 	)
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", s.readyz)

@@ -231,6 +231,7 @@ func (h *Handler) formPost(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, p)
 	}
 	req, ok := h.validate(p, v)
+	ok = h.attachPhotos(c, p, &req) && ok
 	if !ok {
 		return h.render(c, http.StatusUnprocessableEntity, p)
 	}

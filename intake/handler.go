@@ -71,6 +71,7 @@ type Handler struct {
 	form      *form
 	volunteer *volunteerForm
 	log       *slog.Logger
+	photos    chan struct{} // one photo decoded at a time (photo.go)
 }
 
 // New builds the handler, reading the prompts and the form's templates.
@@ -117,7 +118,7 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{opts: opts, prompts: p, form: f, volunteer: vf, log: opts.Logger}, nil
+	return &Handler{opts: opts, prompts: p, form: f, volunteer: vf, log: opts.Logger, photos: make(chan struct{}, 1)}, nil
 }
 
 // NewHandler is New for wiring with the embedded configs, whose prompts and
@@ -149,7 +150,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/twilio/audio/:lang/:file", h.prompts.serveAudio)
 	e.GET("/request", h.formGet)
 	e.GET("/request/assets/:file", h.formAsset)
-	e.POST("/request", h.formPost, h.limitBody)
+	e.POST("/request", h.formPost, h.limitFormBody)
 	if h.opts.Signups != nil {
 		e.GET("/volunteer", h.volunteerGet)
 		e.POST("/volunteer", h.volunteerPost, h.limitBody)

@@ -138,6 +138,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.HTTP = httpd.New(httpd.Options{
 		Logger: m.Logger, Registry: reg, BodyLimit: int64(cfg.BodyLimitBytes),
 		TrustedProxies: proxies, MetricsToken: cfg.MetricsToken,
+		// The public form carries up to three photos of a barrier.
+		RouteBodyLimits: map[string]int64{"POST /request": max(int64(cfg.BodyLimitBytes), intake.FormBodyLimit)},
 		Checks: []httpd.Check{
 			{Name: "postgresql", Ping: m.DB.Ping},
 			{Name: "redis", Ping: m.Redis.Ping},
@@ -177,6 +179,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		SimulatorMode: cfg.SimulatorMode(),
 		Records:       records,
 		Signups:       signups,
+		Attachments:   m.Store,
 		Pages: console.PageOptions{
 			Zone: zone, Reports: m.Store, Map: m.Store, Sim: m.Store,
 			PublicBaseURL: cfg.PublicBaseURL, WebhookToken: cfg.WebhookAuthToken(), ServiceNumber: cfg.TwilioFromNumber,

@@ -74,7 +74,9 @@ func (s *Store) redact(ctx context.Context, ids []int64) error {
 		`UPDATE notifications SET body = '' WHERE ticket_id = ANY($1) AND status NOT IN ('queued', 'sending')`,
 		`UPDATE inbound_messages SET body = '', media_urls = '{}' WHERE ticket_id = ANY($1)`,
 		`UPDATE calls SET recording_url = '' WHERE ticket_id = ANY($1)`,
-		`UPDATE barrier_reports SET recording_url = '' WHERE ticket_id = ANY($1)`,
+		`UPDATE barrier_reports SET recording_url = '', photo_urls = '{}' WHERE ticket_id = ANY($1)`,
+		// Photos may show the reporter: they go with the rest.
+		`DELETE FROM attachments WHERE ticket_id = ANY($1)`,
 	}
 	now := s.clock()
 	for i, q := range stmts {
