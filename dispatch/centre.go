@@ -22,6 +22,37 @@ type CentreRepo interface {
 	SetUserCentre(ctx context.Context, userID, centreID int64) error
 	// UserCentre returns a console user's centre, 0 for none.
 	UserCentre(ctx context.Context, userID int64) (int64, error)
+	// Centres lists the centres by ID, for a coordinator's choice.
+	Centres(ctx context.Context) ([]Centre, error)
+}
+
+// Centre is a volunteer centre with its name in each language.
+type Centre struct {
+	ID    int64           `json:"id"`
+	Key   string          `json:"key"`
+	Names map[Lang]string `json:"names"`
+}
+
+// Name is the centre's name in l, else its key.
+func (c Centre) Name(l Lang) string {
+	if n := c.Names[l]; n != "" {
+		return n
+	}
+	return c.Key
+}
+
+// ListCentres reads the centres in one transaction (see CentreRepo.Centres).
+func ListCentres(ctx context.Context, store Store) ([]Centre, error) {
+	var out []Centre
+	err := store.InTx(ctx, func(r Repo) error {
+		cr, err := AsCentreRepo(r)
+		if err != nil {
+			return err
+		}
+		out, err = cr.Centres(ctx)
+		return err
+	})
+	return out, E("dispatch.ListCentres", err)
 }
 
 // AsCentreRepo finds the CentreRepo under a transaction's Repo (for the
@@ -175,4 +206,37 @@ func TicketCentres(ctx context.Context, store Store, ids []int64) (map[int64]int
 		return nil
 	})
 	return out, E("dispatch.TicketCentres", err)
+}
+
+// CentreScope narrows a list to centres: what the user or token asking may
+// see, and which centre they chose to look at. Stores apply it in their
+// queries, so that a page counts and pages only what it shows. The zero
+// value is every centre.
+type CentreScope struct {
+	// Centre is the one centre listed; 0 lists every centre.
+	Centre int64
+	// Unrouted adds the tickets (or volunteers) in no centre to Centre's:
+	// a centre's dispatcher sees those too, since someone must move them.
+	Unrouted bool
+}
+
+// All reports whether the scope lists every centre.
+func (s CentreScope) All() bool { return s.Centre == 0 }
+
+// Sees reports whether a ticket of centre theirs (0: unrouted) is in the
+// scope: the same answer as SeesCentre for the one who asked.
+func (s CentreScope) Sees(theirs int64) bool {
+	return s.Centre == 0 || s.Centre == theirs || s.Unrouted && theirs == 0
+}
+
+// ScopeFor is the scope of a user or token of role r in centre mine (0:
+// none) who chose to look at centre chosen (0: no choice). Coordinators,
+// admins and anyone without a centre see every centre and may narrow to
+// one; anyone else sees their centre and the unrouted tickets, whatever
+// they chose (SeesCentre).
+func ScopeFor(r Role, mine, chosen int64) CentreScope {
+	if r.Allows(RoleCoordinator) || mine == 0 {
+		return CentreScope{Centre: chosen}
+	}
+	return CentreScope{Centre: mine, Unrouted: true}
 }
