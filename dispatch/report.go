@@ -116,9 +116,11 @@ type VolunteerHours struct {
 }
 
 // MapRepo lists what the console's map draws: open tickets and the
-// volunteers who can take work, with their coordinates.
+// volunteers who can take work, with their coordinates, of the centres of
+// s (a volunteer's centre is volunteers.centre_id; one in no centre counts
+// as an unrouted ticket does).
 type MapRepo interface {
-	MapPoints(ctx context.Context) (*MapData, error)
+	MapPoints(ctx context.Context, s CentreScope) (*MapData, error)
 }
 
 // MapData is everything on the map. Tickets without a location are listed

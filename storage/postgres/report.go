@@ -95,8 +95,8 @@ func (s *Store) Report(ctx context.Context, f dispatch.ReportFilter) (*dispatch.
 }
 
 // MapPoints implements dispatch.MapRepo.
-func (s *Store) MapPoints(ctx context.Context) (*dispatch.MapData, error) {
-	return queryMapPoints(ctx, s.ext)
+func (s *Store) MapPoints(ctx context.Context, sc dispatch.CentreScope) (*dispatch.MapData, error) {
+	return queryMapPoints(ctx, s.ext, sc)
 }
 
 // queryReport runs the report's four queries. They are not in one
@@ -214,10 +214,13 @@ func closeRows(rows *sql.Rows) error {
 
 // mapTicketsSQL lists open tickets, urgent and oldest first; the limit keeps
 // a runaway queue from making a page of megabytes.
+// $1 is the scope's centre (0: every centre), $2 whether the unrouted
+// tickets (and volunteers in no centre) are in it.
 const mapTicketsSQL = `
 SELECT id, code, status, urgency, category, address, lat, lon, created_at
 FROM tickets
 WHERE status NOT IN ('completed', 'cancelled', 'expired')
+  AND ($1::bigint = 0 OR centre_id = $1 OR ($2::boolean AND centre_id IS NULL))
 ORDER BY urgency = 'urgent' DESC, created_at
 LIMIT 2000`
 
@@ -229,13 +232,14 @@ SELECT v.id, v.name, v.lat, v.lon, v.max_tasks, v.skills,
          WHERE t.volunteer_id = v.id AND t.status IN ('assigned', 'in_progress'))
 FROM volunteers v
 WHERE v.available AND NOT v.opted_out AND v.lat IS NOT NULL
+  AND ($1::bigint = 0 OR v.centre_id = $1 OR ($2::boolean AND v.centre_id IS NULL))
 ORDER BY v.name, v.id
 LIMIT 2000`
 
-func queryMapPoints(ctx context.Context, db sqlx.QueryerContext) (*dispatch.MapData, error) {
+func queryMapPoints(ctx context.Context, db sqlx.QueryerContext, sc dispatch.CentreScope) (*dispatch.MapData, error) {
 	const op = "postgres.MapPoints"
 	m := &dispatch.MapData{}
-	rows, err := db.QueryContext(ctx, mapTicketsSQL)
+	rows, err := db.QueryContext(ctx, mapTicketsSQL, sc.Centre, sc.Unrouted)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -257,7 +261,7 @@ func queryMapPoints(ctx context.Context, db sqlx.QueryerContext) (*dispatch.MapD
 		return nil, wrap(op, err)
 	}
 
-	rows, err = db.QueryContext(ctx, mapVolunteersSQL)
+	rows, err = db.QueryContext(ctx, mapVolunteersSQL, sc.Centre, sc.Unrouted)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
