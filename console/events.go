@@ -162,8 +162,10 @@ func (c *Console) liveFilter(ec echo.Context) (sees func(*hubEvent) bool, scoped
 
 // eventFilter says which replayed tickets' events the user's stream carries: those
 // of the centres they see. A ticket's centre is looked up once a stream and
-// again after it is routed or moved; a ticket gone from the database is
-// dropped.
+// again after it is routed or moved (the Router publishes that event); a
+// ticket gone from the database is dropped. The event that moves a ticket
+// the user saw out of their sight is still sent, once: the page fetches
+// the row, is refused it, and drops it, and its counts follow.
 func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticketID int64, kind string) (bool, error), error) {
 	mine, err := c.centreOf(ec)
 	if err != nil {
@@ -179,6 +181,7 @@ func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticket
 			return true, nil
 		}
 		centre, ok := known[id]
+		sawIt := ok && dispatch.SeesCentre(role, mine, centre)
 		if !ok || kind == dispatch.EventRouted {
 			cs, err := c.ticketCentres(ctx, []int64{id})
 			if dispatch.IsCode(err, dispatch.ENOTFOUND) {
@@ -192,7 +195,7 @@ func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticket
 			centre = cs[id]
 			known[id] = centre
 		}
-		return dispatch.SeesCentre(role, mine, centre), nil
+		return dispatch.SeesCentre(role, mine, centre) || kind == dispatch.EventRouted && sawIt, nil
 	}, nil
 }
 

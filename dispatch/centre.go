@@ -77,6 +77,7 @@ const EventRouted = "routed"
 type Router struct {
 	store Store
 	log   *slog.Logger
+	bus   EventBus
 }
 
 // NewRouter returns a router on store (its transactions implement
@@ -88,6 +89,25 @@ func NewRouter(store Store, log *slog.Logger) *Router {
 	return &Router{store: store, log: log}
 }
 
+// WithBus makes the router publish its "routed" events on bus, so that
+// the consoles' live streams, which filter by centre, learn that a ticket
+// changed centre: the old centre's queue drops it, the new one's shows it.
+func (rt *Router) WithBus(bus EventBus) *Router {
+	rt.bus = bus
+	return rt
+}
+
+// publish tells the consoles of a routing; a lost event only delays what
+// a reload shows, so it is logged, not returned.
+func (rt *Router) publish(ctx context.Context, ev *TicketEvent) {
+	if rt.bus == nil || ev.ID == 0 {
+		return
+	}
+	if err := rt.bus.Publish(ctx, Event{ID: ev.ID, TicketID: ev.TicketID, Kind: ev.Kind}); err != nil {
+		rt.log.Warn("routed event not published", "ticket", ev.TicketID, "err", err)
+	}
+}
+
 // Route puts the ticket in the centre whose district contains its place,
 // with the audit event "routed to centre X", and returns that area. False
 // when the ticket has no place or the place is in no centre's area.
@@ -96,6 +116,7 @@ func (rt *Router) Route(ctx context.Context, ticketID int64) (Area, bool, error)
 	var (
 		area  Area
 		found bool
+		ev    TicketEvent
 	)
 	err := rt.store.InTx(ctx, func(r Repo) error {
 		cr, err := extension[CentreRepo](op, r)
@@ -113,9 +134,12 @@ func (rt *Router) Route(ctx context.Context, ticketID int64) (Area, bool, error)
 		if area, found = RouteArea(areas, *t.Location); !found {
 			return nil
 		}
-		return rt.record(ctx, r, cr, t.ID, area, ActorSystem,
+		return rt.record(ctx, r, cr, &ev, t.ID, area, ActorSystem,
 			fmt.Sprintf("routed to centre %s (%s)", area.Centre, area.District))
 	})
+	if err == nil {
+		rt.publish(ctx, &ev)
+	}
 	return area, found, E(op, err)
 }
 
@@ -123,7 +147,8 @@ func (rt *Router) Route(ctx context.Context, ticketID int64) (Area, bool, error)
 // decision, the caller checks the role), audited with the actor.
 func (rt *Router) Move(ctx context.Context, ticketID, centreID int64, actor Actor) error {
 	const op = "dispatch.Router.Move"
-	return E(op, rt.store.InTx(ctx, func(r Repo) error {
+	var ev TicketEvent
+	err := rt.store.InTx(ctx, func(r Repo) error {
 		cr, err := extension[CentreRepo](op, r)
 		if err != nil {
 			return err
@@ -134,19 +159,24 @@ func (rt *Router) Move(ctx context.Context, ticketID, centreID int64, actor Acto
 		}
 		for _, a := range areas {
 			if a.CentreID == centreID {
-				return rt.record(ctx, r, cr, ticketID, a, actor, "moved to centre "+a.Centre)
+				return rt.record(ctx, r, cr, &ev, ticketID, a, actor, "moved to centre "+a.Centre)
 			}
 		}
 		return Errorf(ENOTFOUND, "centre %d not found", centreID)
-	}))
+	})
+	if err == nil {
+		rt.publish(ctx, &ev)
+	}
+	return E(op, err)
 }
 
-func (rt *Router) record(ctx context.Context, r Repo, cr CentreRepo, ticketID int64, a Area, actor Actor, reason string) error {
+func (rt *Router) record(ctx context.Context, r Repo, cr CentreRepo, ev *TicketEvent, ticketID int64, a Area, actor Actor, reason string) error {
 	if err := cr.RouteTicket(ctx, ticketID, a.CentreID, a.District); err != nil {
 		return err
 	}
-	return r.AddEvent(ctx, &TicketEvent{TicketID: ticketID, Kind: EventRouted, Actor: string(actor),
-		Channel: ChannelSystem, Reason: reason, Data: `{"centre_id":` + strconv.FormatInt(a.CentreID, 10) + `}`})
+	*ev = TicketEvent{TicketID: ticketID, Kind: EventRouted, Actor: string(actor),
+		Channel: ChannelSystem, Reason: reason, Data: `{"centre_id":` + strconv.FormatInt(a.CentreID, 10) + `}`}
+	return r.AddEvent(ctx, ev)
 }
 
 // Wrap returns a TicketIntake that routes each new ticket after intake

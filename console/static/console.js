@@ -91,7 +91,9 @@
     fetch("/console/tickets/" + encodeURIComponent(id) + "/row", { credentials: "same-origin" })
       .then(function (res) {
         var old = document.getElementById("ticket-" + id);
-        if (res.status === 204) {
+        // 204: no longer open; 404: moved to a centre this user does
+        // not see. Either way the row leaves the queue.
+        if (res.status === 204 || res.status === 404) {
           if (old) old.remove();
           return null;
         }
