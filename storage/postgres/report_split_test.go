@@ -152,3 +152,49 @@ func TestReportCentreScope(t *testing.T) {
 		wantSplitsAddUp(t, tc.name, r, r.ByDistrict)
 	}
 }
+
+// The map shows the open tickets and the available volunteers of the
+// scope: a centre's dispatcher their centre's and those in no centre.
+func TestMapPointsCentreScope(t *testing.T) {
+	store, raw := reportDB(t)
+	seedReport(t, raw)
+	saryarka, baikonur := routeReport(t, raw)
+	mustExec(t, raw, `INSERT INTO volunteers (id, phone, name, lat, lon, available, max_tasks, skills, centre_id)
+		VALUES (3, '+77020000003', 'Сарыаркинец', 51.2, 71.4, true, 1, '{}', $1),
+		       (4, '+77020000004', 'Ничей', 51.2, 71.45, true, 1, '{}', NULL)`, saryarka)
+	mustExec(t, raw, `UPDATE volunteers SET centre_id = $1 WHERE id = 1`, baikonur)
+	ids := func(m *dispatch.MapData) (tickets, noLoc, vols []int64) {
+		for _, x := range m.Tickets {
+			tickets = append(tickets, x.ID)
+		}
+		for _, x := range m.NoLocation {
+			noLoc = append(noLoc, x.ID)
+		}
+		for _, v := range m.Volunteers {
+			vols = append(vols, v.ID)
+		}
+		return
+	}
+	for _, tc := range []struct {
+		name                 string
+		scope                dispatch.CentreScope
+		tickets, noLoc, vols []int64
+	}{
+		// Open, oldest first: T9 (none, placed), T3 (Baikonur, placed), T4
+		// (none, no place).
+		{"Saryarka's dispatcher", dispatch.ScopeFor(dispatch.RoleDispatcher, saryarka, 0), []int64{9}, []int64{4}, []int64{4, 3}},
+		{"Baikonur's dispatcher", dispatch.ScopeFor(dispatch.RoleDispatcher, baikonur, 0), []int64{9, 3}, []int64{4}, []int64{1, 4}},
+		{"a coordinator's choice of Baikonur", dispatch.ScopeFor(dispatch.RoleCoordinator, 0, baikonur), []int64{3}, nil, []int64{1}},
+		{"a coordinator", dispatch.ScopeFor(dispatch.RoleCoordinator, 0, 0), []int64{9, 3}, []int64{4}, []int64{1, 4, 3}},
+	} {
+		m, err := store.MapPoints(context.Background(), tc.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, nl, vs := ids(m)
+		if !equalRows(tk, tc.tickets) || !equalRows(nl, tc.noLoc) || !equalRows(vs, tc.vols) {
+			t.Errorf("%s: tickets %v, without place %v, volunteers %v; want %v, %v, %v",
+				tc.name, tk, nl, vs, tc.tickets, tc.noLoc, tc.vols)
+		}
+	}
+}
