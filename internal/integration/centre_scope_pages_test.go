@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,5 +207,41 @@ func TestCentreScopeReports(t *testing.T) {
 		if strings.Join(centres, ",") != strings.Join(u.centres, ",") {
 			t.Errorf("%s's CSV centres %q, want %q", u.name, centres, u.centres)
 		}
+	}
+}
+
+var summaryNumber = regexp.MustCompile(`<strong>(\d+)</strong>`)
+
+// The queue's counts, as the live page fetches them after events, follow
+// new tickets of the user's centre and not those of another.
+func TestCentreScopeQueueSummary(t *testing.T) {
+	g := newScopeRig(t)
+	disp, coord := g.loginAs("baikonur"), g.loginAs("coord")
+	open := func(b *browser) int {
+		t.Helper()
+		s, body := b.get("/console/queue/summary")
+		if s != http.StatusOK || !strings.Contains(body, `id="queue-summary"`) {
+			t.Fatalf("summary: %d\n%s", s, body)
+		}
+		n := 0
+		for _, m := range summaryNumber.FindAllStringSubmatch(body, -1) {
+			k, _ := strconv.Atoi(m[1])
+			n += k
+		}
+		return n
+	}
+	d0, c0 := open(disp), open(coord)
+	if d0 != 2 || c0 != 3 {
+		t.Fatalf("open tickets before: Baikonur %d, coordinator %d; want 2 and 3", d0, c0)
+	}
+	rt := dispatch.NewRouter(g.store, nil)
+	if err := rt.Move(g.ctx, g.ticket("ещё чужая").ID, g.saryarka, dispatch.ActorSystem); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := rt.Route(g.ctx, g.ticket("ещё своя").ID); err != nil || !ok {
+		t.Fatalf("route: %v %v", ok, err)
+	}
+	if d, c := open(disp), open(coord); d != d0+1 || c != c0+2 {
+		t.Fatalf("open tickets after one in each centre: Baikonur %d, coordinator %d; want %d and %d", d, c, d0+1, c0+2)
 	}
 }
