@@ -24,6 +24,9 @@ type CentreRepo interface {
 	UserCentre(ctx context.Context, userID int64) (int64, error)
 	// Centres lists the centres by ID, for a coordinator's choice.
 	Centres(ctx context.Context) ([]Centre, error)
+	// UnroutedTickets lists, by ID, up to limit tickets after afterID that
+	// have a place and no centre: those to route again (RouteUnrouted).
+	UnroutedTickets(ctx context.Context, afterID int64, limit int) ([]int64, error)
 }
 
 // Centre is a volunteer centre with its name in each language.
@@ -177,6 +180,45 @@ func (rt *Router) record(ctx context.Context, r Repo, cr CentreRepo, ev *TicketE
 	*ev = TicketEvent{TicketID: ticketID, Kind: EventRouted, Actor: string(actor),
 		Channel: ChannelSystem, Reason: reason, Data: `{"centre_id":` + strconv.FormatInt(a.CentreID, 10) + `}`}
 	return r.AddEvent(ctx, ev)
+}
+
+// RouteUnrouted routes every ticket that has a place and no centre: those
+// made before centres existed, or whose routing failed. It is the backfill
+// of the district kept on a ticket (docs/records.md). Tickets whose place
+// lies in no centre's area stay unrouted; it returns how many it routed
+// and how many it left.
+func (rt *Router) RouteUnrouted(ctx context.Context) (routed, left int, err error) {
+	const op = "dispatch.Router.RouteUnrouted"
+	const batch = 500
+	for after := int64(0); ; {
+		var ids []int64
+		err := rt.store.InTx(ctx, func(r Repo) error {
+			cr, err := extension[CentreRepo](op, r)
+			if err != nil {
+				return err
+			}
+			ids, err = cr.UnroutedTickets(ctx, after, batch)
+			return err
+		})
+		if err != nil {
+			return routed, left, E(op, err)
+		}
+		for _, id := range ids {
+			_, ok, err := rt.Route(ctx, id)
+			if err != nil {
+				return routed, left, E(op, err)
+			}
+			if ok {
+				routed++
+			} else {
+				left++
+			}
+			after = id
+		}
+		if len(ids) < batch {
+			return routed, left, nil
+		}
+	}
 }
 
 // Wrap returns a TicketIntake that routes each new ticket after intake

@@ -245,3 +245,33 @@ func TestCentreScopeQueueSummary(t *testing.T) {
 		t.Fatalf("open tickets after one in each centre: Baikonur %d, coordinator %d; want %d and %d", d, c, d0+1, c0+2)
 	}
 }
+
+// The backfill routes the tickets that have a place and no centre, keeps
+// the district on each, leaves a place outside every area unrouted, and
+// reads nothing twice when run again.
+func TestRouteUnroutedBackfill(t *testing.T) {
+	g := newConRig(t)
+	inside, also := g.ticket("в Байконуре"), g.ticket("тоже")
+	far := g.ticket("в степи")
+	far.Location = &dispatch.Location{Lat: 48.0, Lon: 66.9}
+	if err := g.store.UpdateTicket(g.ctx, far); err != nil {
+		t.Fatal(err)
+	}
+	rt := dispatch.NewRouter(g.store, nil)
+	routed, left, err := rt.RouteUnrouted(g.ctx)
+	if err != nil || routed != 2 || left != 1 {
+		t.Fatalf("backfill: %d routed, %d left, %v; want 2 and 1", routed, left, err)
+	}
+	for _, tk := range []*dispatch.Ticket{inside, also, far} {
+		c, d, err := g.store.TicketCentre(g.ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := tk != far; (c != 0 && d == "Байконур") != want {
+			t.Errorf("ticket %s: centre %d, district %q", tk.Description, c, d)
+		}
+	}
+	if routed, left, err = rt.RouteUnrouted(g.ctx); err != nil || routed != 0 || left != 1 {
+		t.Fatalf("second backfill: %d routed, %d left, %v; want 0 and 1", routed, left, err)
+	}
+}

@@ -107,3 +107,12 @@ func (s *Store) Centres(ctx context.Context) ([]dispatch.Centre, error) {
 	}
 	return out, nil
 }
+
+// UnroutedTickets lists, by ID, tickets after afterID with a place and no
+// centre.
+func (s *Store) UnroutedTickets(ctx context.Context, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := selectx(ctx, s, &ids, `SELECT id FROM tickets
+		WHERE centre_id IS NULL AND lat IS NOT NULL AND id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	return ids, wrap("postgres.UnroutedTickets", err)
+}
