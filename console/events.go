@@ -156,7 +156,9 @@ func (c *Console) liveFilter(ec echo.Context) (sees func(*hubEvent) bool, scoped
 		if e.TicketID == 0 {
 			return true
 		}
-		return !e.gone && dispatch.SeesCentre(role, mine, e.centre)
+		// The move of a ticket out of the user's sight is sent too: their
+		// page fetches the row, is refused it, drops it and recounts.
+		return !e.gone && (dispatch.SeesCentre(role, mine, e.centre) || e.moved && dispatch.SeesCentre(role, mine, e.from))
 	}, true, nil
 }
 
