@@ -48,7 +48,7 @@ type barriersData struct {
 	Statuses []dispatch.BarrierStatus
 	Page     listPage
 	// Centre is the centre filter (coordinators) or the user's centre.
-	Centre centreChoice
+	Centre centrePick
 }
 
 func (c *Console) barriersPage(ec echo.Context) error {
@@ -66,7 +66,7 @@ func (c *Console) barriersPage(ec echo.Context) error {
 	if err != nil {
 		return dispatch.E("console.barriers", err)
 	}
-	if d.Centre, err = c.centreChoices(ec, scope); err != nil {
+	if d.Centre, err = c.centrePicks(ec, scope); err != nil {
 		return dispatch.E("console.barriers", err)
 	}
 	d.Reports = rs

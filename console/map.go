@@ -32,7 +32,7 @@ type mapData struct {
 	Cities []mapCity
 	Focus  string
 	// Centre is the centre filter (coordinators) or the user's centre.
-	Centre centreChoice
+	Centre centrePick
 }
 
 func (c *Console) mapPage(ec echo.Context) error {
@@ -49,7 +49,7 @@ func (c *Console) mapPage(ec echo.Context) error {
 		return dispatch.E("console.map", err)
 	}
 	d := &mapData{M: m}
-	if d.Centre, err = c.centreChoices(ec, scope); err != nil {
+	if d.Centre, err = c.centrePicks(ec, scope); err != nil {
 		return dispatch.E("console.map", err)
 	}
 	p := c.Page(ec, "map", "map.title", d)

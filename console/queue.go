@@ -34,7 +34,7 @@ type queueData struct {
 	// stream starts there, so nothing in between is missed.
 	After int64
 	// Centre is the centre filter (coordinators) or the user's centre.
-	Centre centreChoice
+	Centre centrePick
 	scope  dispatch.CentreScope
 }
 
@@ -57,7 +57,7 @@ func (c *Console) queuePage(ec echo.Context) error {
 			return dispatch.E("console.queue", err)
 		}
 	}
-	if d.Centre, err = c.centreChoices(ec, d.scope); err != nil {
+	if d.Centre, err = c.centrePicks(ec, d.scope); err != nil {
 		return dispatch.E("console.queue", err)
 	}
 	if err := c.fillQueue(ec, d); err != nil {

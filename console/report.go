@@ -82,7 +82,7 @@ type reportData struct {
 	Summary  []summaryRow
 	Charts   map[string]template.HTML
 	// Centre is the centre filter (coordinators) or the user's centre.
-	Centre centreChoice
+	Centre centrePick
 	// Splits are the report's tables by centre and by district.
 	Splits []splitTable
 }
@@ -163,7 +163,7 @@ func (c *Console) reportsPage(ec echo.Context) error {
 	if f.Centre, err = c.scope(ec); err != nil {
 		return dispatch.E("console.reports", err)
 	}
-	if d.Centre, err = c.centreChoices(ec, f.Centre); err != nil {
+	if d.Centre, err = c.centrePicks(ec, f.Centre); err != nil {
 		return dispatch.E("console.reports", err)
 	}
 	r, err := repo.Report(ctx, f)

@@ -24,9 +24,9 @@ func (c *Console) scope(ec echo.Context) (dispatch.CentreScope, error) {
 	return dispatch.ScopeFor(sessionOf(ec).User.Role, mine, chosen), nil
 }
 
-// centreChoice is what a list page's centre filter offers: nothing for a
+// centrePick is what a list page's centre filter offers: nothing for a
 // user bound to a centre, else every centre with the chosen one marked.
-type centreChoice struct {
+type centrePick struct {
 	Centres []centreOption
 	Chosen  int64
 	// Mine is the name of a bound user's centre, shown instead of a choice.
@@ -38,14 +38,14 @@ type centreOption struct {
 	Name string
 }
 
-// centreChoices fills the centre filter of a page for scope s.
-func (c *Console) centreChoices(ec echo.Context, s dispatch.CentreScope) (centreChoice, error) {
+// centrePicks fills the centre filter of a page for scope s.
+func (c *Console) centrePicks(ec echo.Context, s dispatch.CentreScope) (centrePick, error) {
 	cs, err := dispatch.ListCentres(ec.Request().Context(), c.store)
 	if err != nil {
-		return centreChoice{}, err
+		return centrePick{}, err
 	}
 	lang := c.lang(ec)
-	out := centreChoice{Chosen: s.Centre}
+	out := centrePick{Chosen: s.Centre}
 	if s.Unrouted {
 		for _, x := range cs {
 			if x.ID == s.Centre {
