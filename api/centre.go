@@ -100,44 +100,10 @@ func (a *API) ownTicket(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // scopedTickets lists the tickets of f that the token's centre sees, with
-// their count. TicketFilter has no centre, so a limited token's list is
-// read whole in batches and paged here.
+// their count: the centre is applied in the store's query.
 func (a *API) scopedTickets(ctx context.Context, s scope, f dispatch.TicketFilter) ([]*dispatch.Ticket, int, error) {
-	if s.all() {
-		return a.store.Tickets(ctx, f)
-	}
-	const batch = 500
-	limit, offset := f.Limit, f.Offset
-	var (
-		out   []*dispatch.Ticket
-		total int
-	)
-	for f.Offset, f.Limit = 0, batch; ; f.Offset += batch {
-		ts, _, err := a.store.Tickets(ctx, f)
-		if err != nil {
-			return nil, 0, err
-		}
-		ids := make([]int64, len(ts))
-		for i, t := range ts {
-			ids[i] = t.ID
-		}
-		cs, err := a.centres(ctx, ids)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, t := range ts {
-			if !dispatch.SeesCentre(s.role, s.centre, cs[t.ID]) {
-				continue
-			}
-			if total >= offset && len(out) < limit {
-				out = append(out, t)
-			}
-			total++
-		}
-		if len(ts) < batch {
-			return out, total, nil
-		}
-	}
+	f.Centre = dispatch.ScopeFor(s.role, s.centre, 0)
+	return a.store.Tickets(ctx, f)
 }
 
 // ticketRoute reports whether a route names one ticket.

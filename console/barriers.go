@@ -47,17 +47,26 @@ type barriersData struct {
 	Status   string
 	Statuses []dispatch.BarrierStatus
 	Page     listPage
+	// Centre is the centre filter (coordinators) or the user's centre.
+	Centre centrePick
 }
 
 func (c *Console) barriersPage(ec echo.Context) error {
 	d := barriersData{Status: ec.QueryParam("status"), Statuses: dispatch.BarrierStatuses}
 	offset, _ := strconv.Atoi(ec.QueryParam("offset"))
-	f := dispatch.BarrierFilter{Limit: pageSize, Offset: max(0, offset)}
+	scope, err := c.scope(ec)
+	if err != nil {
+		return dispatch.E("console.barriers", err)
+	}
+	f := dispatch.BarrierFilter{Limit: pageSize, Offset: max(0, offset), Centre: scope}
 	if d.Status != "" {
 		f.Status = []dispatch.BarrierStatus{dispatch.BarrierStatus(d.Status)}
 	}
 	rs, total, err := c.opts.Records.Barriers.List(ec.Request().Context(), f)
 	if err != nil {
+		return dispatch.E("console.barriers", err)
+	}
+	if d.Centre, err = c.centrePicks(ec, scope); err != nil {
 		return dispatch.E("console.barriers", err)
 	}
 	d.Reports = rs
@@ -113,6 +122,9 @@ func (c *Console) barrierView(ec echo.Context, form url.Values) (*Page, int, err
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := c.seeTicket(ec, id); err != nil {
+		return nil, 0, err
+	}
 	rep, err := c.opts.Records.Barriers.Get(ctx, id)
 	if err != nil {
 		return nil, 0, dispatch.E(op, err)
@@ -141,6 +153,9 @@ func (c *Console) barrierStep(ec echo.Context) error {
 	const op = "console.barrierStep"
 	id, err := idParam(ec, "id")
 	if err != nil {
+		return err
+	}
+	if err := c.seeTicket(ec, id); err != nil {
 		return err
 	}
 	form, _ := ec.FormParams()

@@ -105,7 +105,13 @@ func (c *Console) showClient(ec echo.Context, status int, errMsg string, form ur
 		return dispatch.E(op, err)
 	}
 	d := &clientData{Client: cl, Needs: allNeeds, Langs: dispatch.Langs, Form: form}
-	if d.Tickets, _, err = c.store.Tickets(ctx, dispatch.TicketFilter{ClientID: &id, Limit: 50}); err != nil {
+	// A client may have called about places in several centres; a centre's
+	// dispatcher sees only the tickets of theirs (and the unrouted).
+	scope, err := c.scope(ec)
+	if err != nil {
+		return dispatch.E(op, err)
+	}
+	if d.Tickets, _, err = c.store.Tickets(ctx, dispatch.TicketFilter{ClientID: &id, Centre: scope, Limit: 50}); err != nil {
 		return dispatch.E(op, err)
 	}
 	p := c.Page(ec, "clients", "clients.client", d)

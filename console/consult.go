@@ -52,11 +52,13 @@ func (c *Console) consultPage(ec echo.Context) error {
 func (c *Console) consultations(ec echo.Context) ([]consultRow, error) {
 	const op = "console.consultations"
 	ctx := ec.Request().Context()
-	ts, _, err := c.store.Tickets(ctx, dispatch.TicketFilter{Status: []dispatch.Status{dispatch.StatusEscalated}, Limit: consultLimit})
+	scope, err := c.scope(ec)
 	if err != nil {
 		return nil, dispatch.E(op, err)
 	}
-	if ts, err = c.ownCentre(ec, ts); err != nil {
+	ts, _, err := c.store.Tickets(ctx, dispatch.TicketFilter{Status: []dispatch.Status{dispatch.StatusEscalated},
+		Centre: scope, Limit: consultLimit})
+	if err != nil {
 		return nil, dispatch.E(op, err)
 	}
 	var out []consultRow

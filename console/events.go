@@ -156,14 +156,18 @@ func (c *Console) liveFilter(ec echo.Context) (sees func(*hubEvent) bool, scoped
 		if e.TicketID == 0 {
 			return true
 		}
-		return !e.gone && dispatch.SeesCentre(role, mine, e.centre)
+		// The move of a ticket out of the user's sight is sent too: their
+		// page fetches the row, is refused it, drops it and recounts.
+		return !e.gone && (dispatch.SeesCentre(role, mine, e.centre) || e.moved && dispatch.SeesCentre(role, mine, e.from))
 	}, true, nil
 }
 
 // eventFilter says which replayed tickets' events the user's stream carries: those
 // of the centres they see. A ticket's centre is looked up once a stream and
-// again after it is routed or moved; a ticket gone from the database is
-// dropped.
+// again after it is routed or moved (the Router publishes that event); a
+// ticket gone from the database is dropped. The event that moves a ticket
+// the user saw out of their sight is still sent, once: the page fetches
+// the row, is refused it, and drops it, and its counts follow.
 func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticketID int64, kind string) (bool, error), error) {
 	mine, err := c.centreOf(ec)
 	if err != nil {
@@ -179,6 +183,7 @@ func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticket
 			return true, nil
 		}
 		centre, ok := known[id]
+		sawIt := ok && dispatch.SeesCentre(role, mine, centre)
 		if !ok || kind == dispatch.EventRouted {
 			cs, err := c.ticketCentres(ctx, []int64{id})
 			if dispatch.IsCode(err, dispatch.ENOTFOUND) {
@@ -192,7 +197,7 @@ func (c *Console) eventFilter(ec echo.Context) (func(ctx context.Context, ticket
 			centre = cs[id]
 			known[id] = centre
 		}
-		return dispatch.SeesCentre(role, mine, centre), nil
+		return dispatch.SeesCentre(role, mine, centre) || kind == dispatch.EventRouted && sawIt, nil
 	}, nil
 }
 

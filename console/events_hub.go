@@ -60,6 +60,11 @@ type hubEvent struct {
 	dispatch.Event
 	centre int64
 	gone   bool
+	// from is a routed ticket's centre before the move, when the hub knew
+	// it (moved): a stream that saw the ticket there is sent the move, so
+	// that its page drops the row and recounts.
+	from  int64
+	moved bool
 }
 
 func newHub(bus dispatch.EventBus, centres func(context.Context, []int64) (map[int64]int64, error), log *slog.Logger, quit <-chan struct{}) *hub {
@@ -166,10 +171,15 @@ func (h *hub) resolve(ctx context.Context, batch []*hubEvent) bool {
 	}
 	var need []int64
 	asked := map[int64]bool{}
+	before := map[int64]int64{} // routed tickets' centres before this batch
 	for _, e := range batch {
-		if _, ok := h.known[e.TicketID]; e.TicketID != 0 && (!ok || e.Kind == dispatch.EventRouted) && !asked[e.TicketID] {
+		c, ok := h.known[e.TicketID]
+		if e.TicketID != 0 && (!ok || e.Kind == dispatch.EventRouted) && !asked[e.TicketID] {
 			asked[e.TicketID] = true
 			need = append(need, e.TicketID)
+			if ok {
+				before[e.TicketID] = c
+			}
 		}
 	}
 	gone := map[int64]bool{}
@@ -202,6 +212,9 @@ func (h *hub) resolve(ctx context.Context, batch []*hubEvent) bool {
 	for _, e := range batch {
 		if e.TicketID != 0 {
 			e.gone, e.centre = gone[e.TicketID], h.known[e.TicketID]
+		}
+		if from, ok := before[e.TicketID]; ok && e.Kind == dispatch.EventRouted && from != e.centre {
+			e.from, e.moved = from, true
 		}
 	}
 	return true

@@ -129,12 +129,13 @@ func TestHubFansOutOneSubscription(t *testing.T) {
 	for _, e := range sent {
 		hubMust(t, bus.Publish(ctx, e))
 	}
-	want := map[int64]hubEvent{10: {centre: 1}, 11: {centre: 2}, 12: {centre: 0}, 13: {gone: true}, 14: {centre: 1}, 15: {centre: 2}}
+	want := map[int64]hubEvent{10: {centre: 1}, 11: {centre: 2}, 12: {centre: 0}, 13: {gone: true}, 14: {centre: 1},
+		15: {centre: 2, from: 1, moved: true}}
 	check := func(i int, got []*hubEvent, first int64) {
 		t.Helper()
 		for k, e := range got {
 			id := first + int64(k)
-			if e.ID != id || e.centre != want[id].centre || e.gone != want[id].gone {
+			if w := want[id]; e.ID != id || e.centre != w.centre || e.gone != w.gone || e.from != w.from || e.moved != w.moved {
 				t.Fatalf("stream %d: %+v, want id %d %+v", i, e, id, want[id])
 			}
 		}

@@ -31,6 +31,8 @@ type mapData struct {
 	// one's key, "" for everything.
 	Cities []mapCity
 	Focus  string
+	// Centre is the centre filter (coordinators) or the user's centre.
+	Centre centrePick
 }
 
 func (c *Console) mapPage(ec echo.Context) error {
@@ -38,11 +40,18 @@ func (c *Console) mapPage(ec echo.Context) error {
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no map repository is wired")
 	}
-	m, err := repo.MapPoints(ec.Request().Context())
+	scope, err := c.scope(ec)
+	if err != nil {
+		return dispatch.E("console.map", err)
+	}
+	m, err := repo.MapPoints(ec.Request().Context(), scope)
 	if err != nil {
 		return dispatch.E("console.map", err)
 	}
 	d := &mapData{M: m}
+	if d.Centre, err = c.centrePicks(ec, scope); err != nil {
+		return dispatch.E("console.map", err)
+	}
 	p := c.Page(ec, "map", "map.title", d)
 	cities := mapCities(loadGazetteer(c.files()), p.Lang, m)
 	for _, city := range cities {

@@ -14,6 +14,7 @@ func (c *Console) registerQueue(g *echo.Group) {
 	g.GET("/", c.queuePage, c.require(viewPage))
 	g.GET("/events", c.events, c.require(viewAPI))
 	g.GET("/tickets/:id/row", c.queueRow, c.require(viewAPI))
+	g.GET("/queue/summary", c.queueSummary, c.require(viewAPI))
 }
 
 // queueLimit is how many open tickets the queue shows: more than a centre
@@ -32,6 +33,9 @@ type queueData struct {
 	// After is the newest event before the tickets were read: the live
 	// stream starts there, so nothing in between is missed.
 	After int64
+	// Centre is the centre filter (coordinators) or the user's centre.
+	Centre centrePick
+	scope  dispatch.CentreScope
 }
 
 type statusCount struct {
@@ -44,30 +48,62 @@ var openStatuses = []dispatch.Status{dispatch.StatusEscalated, dispatch.StatusNe
 	dispatch.StatusOffered, dispatch.StatusAssigned, dispatch.StatusInProgress}
 
 func (c *Console) queuePage(ec echo.Context) error {
-	ctx := ec.Request().Context()
-	d := queueData{Status: ec.QueryParam("status"), Urgency: ec.QueryParam("urgency"), Statuses: openStatuses}
-	f := dispatch.TicketFilter{Open: true, Limit: queueLimit}
+	d, err := c.queueState(ec)
+	if err != nil {
+		return err
+	}
+	if cur, ok := c.store.(dispatch.EventCursor); ok {
+		if d.After, err = cur.LatestEventID(ec.Request().Context()); err != nil {
+			return dispatch.E("console.queue", err)
+		}
+	}
+	if d.Centre, err = c.centrePicks(ec, d.scope); err != nil {
+		return dispatch.E("console.queue", err)
+	}
+	if err := c.fillQueue(ec, d); err != nil {
+		return err
+	}
+	return c.Render(ec, http.StatusOK, "queue", c.Page(ec, "queue", "queue.title", d))
+}
+
+// queueSummary is the queue's counts alone, with the same filters as the
+// page: the live page fetches it after events, so that the counts follow
+// the table without the page counting rows itself (a row it cannot see,
+// of another centre, must not move its numbers).
+func (c *Console) queueSummary(ec echo.Context) error {
+	d, err := c.queueState(ec)
+	if err != nil {
+		return err
+	}
+	if err := c.fillQueue(ec, d); err != nil {
+		return err
+	}
+	return c.RenderFragment(ec, http.StatusOK, "queue_summary", c.Page(ec, "queue", "queue.title", d))
+}
+
+// queueState reads the queue's filters and the user's centre scope.
+func (c *Console) queueState(ec echo.Context) (*queueData, error) {
+	d := &queueData{Status: ec.QueryParam("status"), Urgency: ec.QueryParam("urgency"), Statuses: openStatuses}
+	var err error
+	if d.scope, err = c.scope(ec); err != nil {
+		return nil, dispatch.E("console.queue", err)
+	}
+	return d, nil
+}
+
+// fillQueue reads the open tickets of d's filters and scope, and counts
+// them by status. The centre is applied in the query, so that the total
+// and the counts are the user's centre's alone.
+func (c *Console) fillQueue(ec echo.Context, d *queueData) error {
+	f := dispatch.TicketFilter{Open: true, Limit: queueLimit, Centre: d.scope}
 	if d.Status != "" {
 		f.Status = []dispatch.Status{dispatch.Status(d.Status)}
 	}
-	if cur, ok := c.store.(dispatch.EventCursor); ok {
-		after, err := cur.LatestEventID(ctx)
-		if err != nil {
-			return dispatch.E("console.queue", err)
-		}
-		d.After = after
-	}
-	ts, total, err := c.store.Tickets(ctx, f)
+	ts, total, err := c.store.Tickets(ec.Request().Context(), f)
 	if err != nil {
 		return dispatch.E("console.queue", err)
 	}
 	d.Total = total
-	if ts, err = c.ownCentre(ec, ts); err != nil {
-		return dispatch.E("console.queue", err)
-	}
-	if mine, _ := c.centreOf(ec); mine != 0 {
-		d.Total = len(ts) // the whole count would tell of other centres' tickets
-	}
 	n := map[dispatch.Status]int{}
 	for _, t := range ts {
 		n[t.Status]++
@@ -79,31 +115,7 @@ func (c *Console) queuePage(ec echo.Context) error {
 		d.Counts = append(d.Counts, statusCount{s, n[s]})
 	}
 	sortQueue(d.Tickets)
-	return c.Render(ec, http.StatusOK, "queue", c.Page(ec, "queue", "queue.title", d))
-}
-
-// ownCentre keeps the tickets the user's centre sees (dispatch.SeesCentre).
-func (c *Console) ownCentre(ec echo.Context, ts []*dispatch.Ticket) ([]*dispatch.Ticket, error) {
-	mine, err := c.centreOf(ec)
-	if err != nil || mine == 0 || len(ts) == 0 {
-		return ts, err
-	}
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	cs, err := c.ticketCentres(ec.Request().Context(), ids)
-	if err != nil {
-		return nil, err
-	}
-	role := sessionOf(ec).User.Role
-	out := ts[:0]
-	for _, t := range ts {
-		if dispatch.SeesCentre(role, mine, cs[t.ID]) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return nil
 }
 
 // sortQueue puts what needs a person first: escalated tickets, then urgent

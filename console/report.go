@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +81,10 @@ type reportData struct {
 	R        *dispatch.Report
 	Summary  []summaryRow
 	Charts   map[string]template.HTML
+	// Centre is the centre filter (coordinators) or the user's centre.
+	Centre centrePick
+	// Splits are the report's tables by centre and by district.
+	Splits []splitTable
 }
 
 // summaryRow is one line of the summary table, formatted for people.
@@ -154,13 +160,31 @@ func (c *Console) reportsPage(ec echo.Context) error {
 	if repo == nil {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
 	}
+	if f.Centre, err = c.scope(ec); err != nil {
+		return dispatch.E("console.reports", err)
+	}
+	if d.Centre, err = c.centrePicks(ec, f.Centre); err != nil {
+		return dispatch.E("console.reports", err)
+	}
 	r, err := repo.Report(ctx, f)
 	if err != nil {
 		return dispatch.E("console.reports", err)
 	}
 	d.R = r
-	d.CSVURL = fmt.Sprintf("/console/reports.csv?from=%s&to=%s", from, to)
+	q := url.Values{"from": {from}, "to": {to}}
+	if f.Centre.Centre != 0 && !f.Centre.Unrouted {
+		q.Set("centre", strconv.FormatInt(f.Centre.Centre, 10))
+	}
+	d.CSVURL = "/console/reports.csv?" + q.Encode()
 	d.Summary = reportSummary(p, r)
+	names, err := c.centreNames(ec)
+	if err != nil {
+		return dispatch.E("console.reports", err)
+	}
+	d.Splits = []splitTable{
+		{ID: "by-centre", Title: "report.by_centre", Rows: splitRows(p, names, r.ByCentre)},
+		{ID: "by-district", Title: "report.by_district", Rows: splitRows(p, names, r.ByDistrict), District: true},
+	}
 	d.Charts = reportCharts(p, r)
 	return c.Render(ec, http.StatusOK, "reports", p)
 }
@@ -211,6 +235,9 @@ func (c *Console) reportsCSV(ec echo.Context) error {
 		return dispatch.Errorf(dispatch.EINTERNAL, "console: no report repository is wired")
 	}
 	f.Areas = reportAreas(c.files(), c.lang(ec))
+	if f.Centre, err = c.scope(ec); err != nil {
+		return dispatch.E("console.reportsCSV", err)
+	}
 	r, err := repo.Report(ec.Request().Context(), f)
 	if err != nil {
 		return dispatch.E("console.reportsCSV", err)

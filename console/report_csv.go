@@ -12,8 +12,11 @@ import (
 
 // reportCSVHeader is the first row of the export. The layout is long
 // (one number per row) so that a spreadsheet can filter by section and the
-// file needs no change when a section gains rows.
-var reportCSVHeader = []string{"section", "key", "value"}
+// file needs no change when a section gains rows. centre and district are
+// empty on the rows of the whole report; on the by_centre and by_district
+// rows they name the centre (its key, empty for the tickets routed to no
+// centre) and the district (empty for none) the number is of.
+var reportCSVHeader = []string{"section", "key", "value", "centre", "district"}
 
 // writeReportCSV writes r as CSV. encoding/csv quotes commas, quotes and
 // line breaks; cells that a spreadsheet would run as a formula are defused
@@ -21,7 +24,7 @@ var reportCSVHeader = []string{"section", "key", "value"}
 func writeReportCSV(w io.Writer, r *dispatch.Report) error {
 	cw := csv.NewWriter(w)
 	row := func(section, key, value string) {
-		_ = cw.Write([]string{section, safeCell(key), value})
+		_ = cw.Write([]string{section, safeCell(key), value, "", ""})
 	}
 	_ = cw.Write(reportCSVHeader)
 	row("period", "from", r.From.Format("2006-01-02"))
@@ -53,6 +56,8 @@ func writeReportCSV(w io.Writer, r *dispatch.Report) error {
 		row("volunteer_hours", v.Name, minutes(v.Hours))
 		row("volunteer_tasks", v.Name, strconv.Itoa(v.Tasks))
 	}
+	writeSplitCSV(cw, "by_centre", r.ByCentre)
+	writeSplitCSV(cw, "by_district", r.ByDistrict)
 	cw.Flush()
 	return cw.Error()
 }
@@ -68,4 +73,21 @@ func safeCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// writeSplitCSV writes the summary's numbers of each centre or district,
+// one number a row, with the centre and district columns filled.
+func writeSplitCSV(cw *csv.Writer, section string, ss []dispatch.Split) {
+	for _, sp := range ss {
+		row := func(key, value string) {
+			_ = cw.Write([]string{section, key, value, safeCell(sp.Centre), safeCell(sp.District)})
+		}
+		row("tickets", strconv.Itoa(sp.Total))
+		row("completed", strconv.Itoa(sp.Completed))
+		row("escalated", strconv.Itoa(sp.Escalated))
+		row("assigned", strconv.Itoa(sp.ToAssign.N))
+		row("to_assign_median_minutes", minutes(sp.ToAssign.Median.Minutes()))
+		row("to_complete_median_minutes", minutes(sp.ToComplete.Median.Minutes()))
+		row("volunteer_hours", minutes(sp.VolunteerHours))
+	}
 }

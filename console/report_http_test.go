@@ -178,8 +178,8 @@ func TestReportsPage(t *testing.T) {
 		t.Fatalf("csv: %d %v", rec.Code, rec.Header())
 	}
 	csvBody := strings.TrimPrefix(rec.Body.String(), "\ufeff")
-	if !strings.HasPrefix(csvBody, "section,key,value\n") || !strings.Contains(csvBody, "\nsummary,tickets,3\n") ||
-		!strings.Contains(csvBody, "\narea,<b>Астана</b>,1\n") {
+	if !strings.HasPrefix(csvBody, "section,key,value,centre,district\n") || !strings.Contains(csvBody, "\nsummary,tickets,3,,\n") ||
+		!strings.Contains(csvBody, "\narea,<b>Астана</b>,1,,\n") {
 		t.Errorf("csv body:\n%s", csvBody)
 	}
 }

@@ -26,6 +26,12 @@ func sampleReport() *dispatch.Report {
 		ToComplete:     dispatch.Durations{N: 3, Median: 100 * time.Minute, P90: 132 * time.Minute},
 		Volunteers:     []dispatch.VolunteerHours{{VolunteerID: 1, Name: "Айгерим\nline two", Tasks: 2, Hours: 2}},
 		VolunteerHours: 2,
+		ByCentre: []dispatch.Split{{Total: 2, Escalated: 1},
+			{CentreID: 4, Centre: "astana-esil", Total: 4, Completed: 3, Escalated: 1, VolunteerHours: 2,
+				ToAssign: dispatch.Durations{N: 4, Median: 25 * time.Minute}}},
+		ByDistrict: []dispatch.Split{{Total: 2, Escalated: 1},
+			{CentreID: 4, Centre: "astana-esil", District: "Есиль", Total: 3, Completed: 3, VolunteerHours: 2},
+			{CentreID: 4, Centre: "astana-esil", District: "=Есиль-2", Total: 1, Escalated: 1}},
 	}
 }
 
@@ -42,31 +48,43 @@ func TestReportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the export does not parse as CSV: %v\n%s", err, buf.String())
 	}
-	if strings.Join(recs[0], ",") != "section,key,value" {
+	if strings.Join(recs[0], ",") != "section,key,value,centre,district" {
 		t.Errorf("header = %v", recs[0])
 	}
 	got := map[string]string{}
 	for _, r := range recs[1:] {
-		if len(r) != 3 {
-			t.Fatalf("row %v has %d cells, want 3", r, len(r))
+		if len(r) != 5 {
+			t.Fatalf("row %v has %d cells, want 5", r, len(r))
 		}
-		got[r[0]+"|"+r[1]] = r[2]
+		k := r[0] + "|" + r[1]
+		if r[3] != "" || r[4] != "" {
+			k += "|" + r[3] + "|" + r[4]
+		}
+		got[k] = r[2]
 	}
 	for k, want := range map[string]string{
-		"period|from":                       "2026-11-01",
-		"summary|tickets":                   "6",
-		"summary|completion_rate":           "0.5000",
-		"summary|escalation_rate":           "0.3333",
-		"summary|to_assign_median_minutes":  "25.00",
-		"summary|to_assign_p90_minutes":     "37.00",
-		"summary|to_complete_p90_minutes":   "132.00",
-		"per_day|2026-11-02":                "3",
-		"channel|web":                       "3",
-		`area|Алматы, "Центр"`:              "4",
-		`area|'=HYPERLINK("http://x")`:      "1",
-		"area|":                             "1",
-		"volunteer_hours|Айгерим\nline two": "2.00",
-		"volunteer_tasks|Айгерим\nline two": "2",
+		"period|from":                                     "2026-11-01",
+		"summary|tickets":                                 "6",
+		"summary|completion_rate":                         "0.5000",
+		"summary|escalation_rate":                         "0.3333",
+		"summary|to_assign_median_minutes":                "25.00",
+		"summary|to_assign_p90_minutes":                   "37.00",
+		"summary|to_complete_p90_minutes":                 "132.00",
+		"per_day|2026-11-02":                              "3",
+		"channel|web":                                     "3",
+		`area|Алматы, "Центр"`:                            "4",
+		`area|'=HYPERLINK("http://x")`:                    "1",
+		"area|":                                           "1",
+		"volunteer_hours|Айгерим\nline two":               "2.00",
+		"volunteer_tasks|Айгерим\nline two":               "2",
+		"by_centre|tickets":                               "2",
+		"by_centre|tickets|astana-esil|":                  "4",
+		"by_centre|completed|astana-esil|":                "3",
+		"by_centre|to_assign_median_minutes|astana-esil|": "25.00",
+		"by_centre|volunteer_hours|astana-esil|":          "2.00",
+		"by_district|tickets":                             "2",
+		"by_district|tickets|astana-esil|Есиль":           "3",
+		"by_district|escalated|astana-esil|'=Есиль-2":     "1",
 	} {
 		if got[k] != want {
 			t.Errorf("%q = %q, want %q", k, got[k], want)

@@ -144,8 +144,10 @@ type BarrierReport struct {
 type BarrierFilter struct {
 	Status   []BarrierStatus
 	District string
-	Limit    int
-	Offset   int
+	// Centre keeps the reports whose ticket is of a centre (ScopeFor).
+	Centre CentreScope
+	Limit  int
+	Offset int
 }
 
 // BarrierRepo stores barrier reports. postgres.Store implements it, on the

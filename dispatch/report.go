@@ -25,6 +25,9 @@ type ReportFilter struct {
 	// nearest if several. Tickets outside every area, or without a
 	// location, count under the first part of their address.
 	Areas []AreaCentre
+	// Centre keeps the tickets of a centre (ScopeFor): a centre's
+	// dispatcher reports on their centre, a coordinator on all or one.
+	Centre CentreScope
 }
 
 // AreaCentre is a named area for the reports: a city's district, or a city.
@@ -76,6 +79,29 @@ type Report struct {
 	// the tickets of the period that were completed.
 	VolunteerHours float64          `json:"volunteer_hours"`
 	Volunteers     []VolunteerHours `json:"volunteers"`
+	// ByCentre and ByDistrict split the same tickets: every ticket of the
+	// period is in exactly one row of each, so that the rows add up to the
+	// totals above. A ticket's district is the one the Router put it in
+	// (the district whose polygon contains its place), kept on the ticket.
+	ByCentre   []Split `json:"by_centre"`
+	ByDistrict []Split `json:"by_district"`
+}
+
+// Split is the report's numbers for the tickets of one centre, or of one
+// district of a centre.
+type Split struct {
+	// CentreID is 0 and Centre "" for the tickets routed to no centre.
+	CentreID int64  `json:"centre_id"`
+	Centre   string `json:"centre"` // the centre's key
+	// District is "" in ByCentre, and in ByDistrict for tickets in no
+	// district.
+	District       string    `json:"district"`
+	Total          int       `json:"total"`
+	Completed      int       `json:"completed"`
+	Escalated      int       `json:"escalated"`
+	ToAssign       Durations `json:"to_assign"`
+	ToComplete     Durations `json:"to_complete"`
+	VolunteerHours float64   `json:"volunteer_hours"`
 }
 
 // CompletionRate is the share of the period's tickets that were completed,
@@ -116,9 +142,11 @@ type VolunteerHours struct {
 }
 
 // MapRepo lists what the console's map draws: open tickets and the
-// volunteers who can take work, with their coordinates.
+// volunteers who can take work, with their coordinates, of the centres of
+// s (a volunteer's centre is volunteers.centre_id; one in no centre counts
+// as an unrouted ticket does).
 type MapRepo interface {
-	MapPoints(ctx context.Context) (*MapData, error)
+	MapPoints(ctx context.Context, s CentreScope) (*MapData, error)
 }
 
 // MapData is everything on the map. Tickets without a location are listed

@@ -184,6 +184,9 @@ type TicketFilter struct {
 	ClientID  *int64
 	Volunteer *int64
 	Open      bool // only tickets in a non-final state
-	Limit     int
-	Offset    int
+	// Centre keeps the tickets of a centre (ScopeFor); the zero value
+	// keeps every ticket.
+	Centre CentreScope
+	Limit  int
+	Offset int
 }

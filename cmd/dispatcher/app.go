@@ -124,7 +124,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.Outbox = dispatch.NewOutbox(m.Store, m.Sender, m.Waker, dispatch.OutboxOptions{
 		Workers: cfg.SenderWorkers, Bus: m.Bus, Logger: m.Logger,
 	})
-	routed := dispatch.NewRouter(waking, m.Logger).Wrap(m.Intake) // tickets go to their district's centre
+	// Tickets go to their district's centre; the consoles hear of it.
+	routed := dispatch.NewRouter(waking, m.Logger).WithBus(m.Bus).Wrap(m.Intake)
 	m.Conversation = dispatch.NewConversation(waking, m.Engine, routed, m.Messages, dispatch.ConversationOptions{
 		Bus: m.Bus, Logger: m.Logger,
 	})

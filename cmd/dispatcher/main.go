@@ -34,7 +34,8 @@ const usage = `usage:
   dispatcher migrate
   dispatcher seed [--if-empty]
   dispatcher user add NAME --role admin|dispatcher|viewer [--if-missing]   (password on stdin)
-  dispatcher token create NAME --role admin|dispatcher|viewer             (prints the token last)`
+  dispatcher token create NAME --role admin|dispatcher|viewer             (prints the token last)
+  dispatcher route --unrouted                                             (puts tickets with a place in their centre)`
 
 // run is main without the process: tests call it with their own environment
 // and streams.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return cmdUser(ctx, args[1:], lookup, stdin, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, args[1:], lookup, stdout, stderr)
+	case "route":
+		return cmdRoute(ctx, args[1:], lookup, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -23,26 +23,77 @@
   }
   var tbody = table.tBodies[0];
   var pending = [];
+  var pendingCount = null;
   var announceTimer = null;
 
   // announce batches what happened in two seconds into one polite message,
   // so that a screen reader is told about new and escalated tickets without
-  // hearing every change.
-  function announce(text) {
-    pending.push(text);
+  // hearing every change. A changed count is said once, at the end, in its
+  // latest value, however often it moved in those two seconds.
+  function announce(text, isCount) {
+    if (isCount) pendingCount = text;
+    else pending.push(text);
     if (announceTimer) return;
     announceTimer = setTimeout(function () {
-      live.textContent = pending.slice(0, 3).join(". ") + (pending.length > 3 ? " (+" + (pending.length - 3) + ")" : "");
+      var parts = pending.slice(0, 3);
+      var msg = parts.join(". ") + (pending.length > 3 ? " (+" + (pending.length - 3) + ")" : "");
+      if (pendingCount) msg = msg ? msg + ". " + pendingCount : pendingCount;
+      live.textContent = msg;
       pending = [];
+      pendingCount = null;
       announceTimer = null;
     }, 2000);
+  }
+
+  // The counts by status and the caption come from the server, for the
+  // same filters as the page (its query string), after a burst of events:
+  // the page cannot count rows of tickets it is not allowed to see.
+  var summaryTimer = null;
+  var summaryBusy = false;
+  function refreshSummary() {
+    if (summaryTimer) return;
+    summaryTimer = setTimeout(function () {
+      summaryTimer = null;
+      if (summaryBusy) { refreshSummary(); return; }
+      summaryBusy = true;
+      fetch("/console/queue/summary" + window.location.search, { credentials: "same-origin" })
+        .then(function (res) { return res.ok ? res.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var t = document.createElement("template");
+          t.innerHTML = html.trim();
+          var fresh = t.content.querySelector("#queue-summary");
+          var old = document.getElementById("queue-summary");
+          if (!fresh || !old) return;
+          var caption = document.getElementById("queue-caption");
+          var text = fresh.getAttribute("data-caption");
+          var changed = old.getAttribute("data-caption") !== text;
+          // The numbers change in place: a link that has the keyboard's
+          // focus keeps it.
+          var nums = old.querySelectorAll("strong");
+          var freshNums = fresh.querySelectorAll("strong");
+          if (nums.length !== freshNums.length) return;
+          for (var i = 0; i < nums.length; i++) {
+            if (nums[i].textContent !== freshNums[i].textContent) nums[i].textContent = freshNums[i].textContent;
+          }
+          old.setAttribute("data-caption", text);
+          if (caption && changed) {
+            caption.textContent = text;
+            announce(text, true);
+          }
+        })
+        .catch(function () { /* the next event or a reload brings it */ })
+        .then(function () { summaryBusy = false; });
+    }, 500);
   }
 
   function refresh(id) {
     fetch("/console/tickets/" + encodeURIComponent(id) + "/row", { credentials: "same-origin" })
       .then(function (res) {
         var old = document.getElementById("ticket-" + id);
-        if (res.status === 204) {
+        // 204: no longer open; 404: moved to a centre this user does
+        // not see. Either way the row leaves the queue.
+        if (res.status === 204 || res.status === 404) {
           if (old) old.remove();
           return null;
         }
@@ -87,7 +138,10 @@
   es.onmessage = function (m) {
     var ev;
     try { ev = JSON.parse(m.data); } catch (e) { return; }
-    if (ev && ev.ticket_id) refresh(ev.ticket_id);
+    if (ev && ev.ticket_id) {
+      refresh(ev.ticket_id);
+      refreshSummary();
+    }
   };
   es.addEventListener("reload", function () { window.location.reload(); });
 })();

@@ -59,6 +59,8 @@ test('a ticket made by a signed SMS appears in the live queue within one second,
   // would measure the connection and not the update.
   await page.waitForFunction((t) => document.getElementById('live-status')?.textContent.trim() === t, connected);
   const before = new Set(await page.locator('table#queue tbody tr').evaluateAll((rows) => rows.map((r) => r.id)));
+  const sumCounts = () => page.locator('#queue-summary strong').evaluateAll((ns) => ns.reduce((a, n) => a + Number(n.textContent), 0));
+  const countsBefore = await sumCounts();
   await page.evaluate(() => { window.__noReload = 'still the same document'; });
 
   const body = `Нужна помощь с покупками, e2e ${Date.now()} <script>window.__xss=1</script> ' OR 1=1; --`;
@@ -75,6 +77,15 @@ test('a ticket made by a signed SMS appears in the live queue within one second,
   console.log(`# new ticket row ${rowId} appeared ${latency} ms after the webhook answered`);
 
   assert.equal(await page.evaluate(() => window.__noReload), 'still the same document', 'the page was reloaded');
+  // The counts by status and the caption follow the table (they are
+  // fetched after a burst of events), and the polite live region says
+  // the new count once.
+  await page.waitForFunction((n) => [...document.querySelectorAll('#queue-summary strong')]
+    .reduce((a, el) => a + Number(el.textContent), 0) === n, countsBefore + 1, { timeout: 5000 });
+  const rows = await page.locator('table#queue tbody tr').count();
+  const caption = (await page.locator('#queue-caption').textContent()).trim();
+  assert.ok(caption.endsWith(String(rows)), `caption "${caption}" does not count the ${rows} rows`);
+  await page.waitForFunction((c) => document.getElementById('live')?.textContent.includes(c), caption, { timeout: 5000 });
   state.id = rowId.replace(/^ticket-/, '');
   state.code = await page.locator(`#${rowId}`).getAttribute('data-code');
   state.body = body;
@@ -165,8 +176,13 @@ test('the reports page shows charts and tables, and exports CSV', async () => {
   assert.equal(res.status(), 200);
   assert.match(res.headers()['content-type'], /^text\/csv/);
   const text = (await res.text()).replace(/^\ufeff/, '');
-  assert.equal(text.split('\n')[0].trim(), 'section,key,value');
-  assert.match(text, /\nsummary,tickets,[1-9]\d*\r?\n/, 'the export counts no ticket');
+  assert.equal(text.split('\n')[0].trim(), 'section,key,value,centre,district');
+  const total = Number((text.match(/\nsummary,tickets,([1-9]\d*),,\r?\n/) || [])[1]);
+  assert.ok(total > 0, 'the export counts no ticket');
+  // The rows by centre add up to the total (no field here holds a comma).
+  const byCentre = text.split(/\r?\n/).filter((l) => l.startsWith('by_centre,tickets,'))
+    .reduce((a, l) => a + Number(l.split(',')[2]), 0);
+  assert.equal(byCentre, total, 'the rows by centre do not add up to the total');
 });
 
 test('the phone simulator sends a signed text and lists the service\'s messages', async () => {

@@ -140,9 +140,12 @@ func (s *Store) BarrierReports(ctx context.Context, f dispatch.BarrierFilter) ([
 	if f.District != "" {
 		conds = append(conds, "b.district = "+a.add(f.District))
 	}
+	if c := centreCond(&a, "t.centre_id", f.Centre); c != "" {
+		conds = append(conds, c)
+	}
 	w := where(conds)
 	var total int
-	if err := getx(ctx, s, &total, `SELECT count(*) FROM barrier_reports b`+w, a...); err != nil {
+	if err := getx(ctx, s, &total, `SELECT count(*) FROM barrier_reports b JOIN tickets t ON t.id = b.ticket_id`+w, a...); err != nil {
 		return nil, 0, wrap(op, err)
 	}
 	limit, offset := page(f.Limit, f.Offset)

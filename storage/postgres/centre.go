@@ -74,3 +74,45 @@ func (s *Store) UserCentre(ctx context.Context, userID int64) (int64, error) {
 	}
 	return *c, nil
 }
+
+// centreCond is the SQL condition of a CentreScope on a table's centre_id
+// column col ("" when the scope lists every centre), its values added to a.
+func centreCond(a *args, col string, s dispatch.CentreScope) string {
+	if s.All() {
+		return ""
+	}
+	c := col + " = " + a.add(s.Centre)
+	if s.Unrouted {
+		c = "(" + c + " OR " + col + " IS NULL)"
+	}
+	return c
+}
+
+// Centres lists the centres by ID with their names.
+func (s *Store) Centres(ctx context.Context) ([]dispatch.Centre, error) {
+	var rows []struct {
+		ID  int64  `db:"id"`
+		Key string `db:"key"`
+		KK  string `db:"name_kk"`
+		RU  string `db:"name_ru"`
+		EN  string `db:"name_en"`
+	}
+	if err := selectx(ctx, s, &rows, `SELECT id, key, name_kk, name_ru, name_en FROM centres ORDER BY id`); err != nil {
+		return nil, wrap("postgres.Centres", err)
+	}
+	out := make([]dispatch.Centre, len(rows))
+	for i, r := range rows {
+		out[i] = dispatch.Centre{ID: r.ID, Key: r.Key,
+			Names: map[dispatch.Lang]string{dispatch.LangKK: r.KK, dispatch.LangRU: r.RU, dispatch.LangEN: r.EN}}
+	}
+	return out, nil
+}
+
+// UnroutedTickets lists, by ID, tickets after afterID with a place and no
+// centre.
+func (s *Store) UnroutedTickets(ctx context.Context, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := selectx(ctx, s, &ids, `SELECT id FROM tickets
+		WHERE centre_id IS NULL AND lat IS NOT NULL AND id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	return ids, wrap("postgres.UnroutedTickets", err)
+}

@@ -13,7 +13,9 @@ import (
 )
 
 // The report's period is always "tickets created in [$1, $2)"; $3 is the
-// IANA zone whose days the per-day table is cut in.
+// IANA zone whose days the per-day table is cut in. The centre scope
+// (dispatch.CentreScope) is the last two parameters of each query: the
+// centre (0: every centre) and whether the unrouted tickets are in it.
 
 // reportPerDaySQL lists every day of the period, zero days included, so that
 // a chart has no silent gaps.
@@ -25,6 +27,7 @@ FROM generate_series(($1::timestamptz AT TIME ZONE $3)::date,
 LEFT JOIN tickets t
        ON t.created_at >= $1 AND t.created_at < $2
       AND (t.created_at AT TIME ZONE $3)::date = d::date
+      AND ($4::bigint = 0 OR t.centre_id = $4 OR ($5::boolean AND t.centre_id IS NULL))
 GROUP BY d
 ORDER BY d`
 
@@ -50,7 +53,8 @@ FROM (SELECT channel, category,
                        ORDER BY a.priority, (a.lat - t.lat)^2 + ((a.lon - t.lon) * cos(radians(t.lat)))^2
                        LIMIT 1),
                       btrim(split_part(address, ',', 1))) AS area
-      FROM tickets t WHERE created_at >= $1 AND created_at < $2) t
+      FROM tickets t WHERE created_at >= $1 AND created_at < $2
+        AND ($8::bigint = 0 OR t.centre_id = $8 OR ($9::boolean AND t.centre_id IS NULL))) t
 GROUP BY GROUPING SETS ((channel), (category), (area))
 ORDER BY 5, 4 DESC, 1, 2, 3`
 
@@ -71,7 +75,8 @@ SELECT count(*),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at))
            FILTER (WHERE status = 'completed')
 FROM tickets t
-WHERE created_at >= $1 AND created_at < $2`
+WHERE created_at >= $1 AND created_at < $2
+  AND ($3::bigint = 0 OR t.centre_id = $3 OR ($4::boolean AND t.centre_id IS NULL))`
 
 // reportHoursSQL sums assignment-to-completion time per volunteer.
 const reportHoursSQL = `
@@ -81,8 +86,41 @@ FROM tickets t
 JOIN volunteers v ON v.id = t.volunteer_id
 WHERE t.created_at >= $1 AND t.created_at < $2
   AND t.status = 'completed' AND t.assigned_at IS NOT NULL AND t.completed_at >= t.assigned_at
+  AND ($3::bigint = 0 OR t.centre_id = $3 OR ($4::boolean AND t.centre_id IS NULL))
 GROUP BY v.id, v.name
 ORDER BY 4 DESC, v.name`
+
+// reportSplitSQL computes the summary's numbers per centre and per district
+// of a centre in one scan; GROUPING(district) is 1 on a centre's row. Each
+// number is counted as in reportTimesSQL and reportHoursSQL, so that the
+// rows of either split add up to the totals.
+const reportSplitSQL = `
+WITH t AS (
+    SELECT t.centre_id, t.district, t.status, t.created_at, t.assigned_at, t.completed_at, t.volunteer_id,
+           t.status = 'escalated' OR EXISTS (
+               SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.to_status = 'escalated') AS escalated
+    FROM tickets t
+    WHERE t.created_at >= $1 AND t.created_at < $2
+      AND ($3::bigint = 0 OR t.centre_id = $3 OR ($4::boolean AND t.centre_id IS NULL))
+)
+SELECT coalesce(t.centre_id, 0), coalesce(c.key, ''), t.district, GROUPING(t.district),
+       count(*),
+       count(*) FILTER (WHERE t.status = 'completed'),
+       count(*) FILTER (WHERE t.escalated),
+       count(t.assigned_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.assigned_at - t.created_at)),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.assigned_at - t.created_at)),
+       count(t.completed_at) FILTER (WHERE t.status = 'completed'),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.completed_at - t.created_at))
+           FILTER (WHERE t.status = 'completed'),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.completed_at - t.created_at))
+           FILTER (WHERE t.status = 'completed'),
+       coalesce(sum(extract(epoch FROM t.completed_at - t.assigned_at)) FILTER (
+           WHERE t.status = 'completed' AND t.volunteer_id IS NOT NULL
+             AND t.assigned_at IS NOT NULL AND t.completed_at >= t.assigned_at), 0) / 3600
+FROM t LEFT JOIN centres c ON c.id = t.centre_id
+GROUP BY GROUPING SETS ((t.centre_id, c.key), (t.centre_id, c.key, t.district))
+ORDER BY 4 DESC, 2, 3`
 
 var (
 	_ dispatch.ReportRepo = (*Store)(nil)
@@ -95,8 +133,8 @@ func (s *Store) Report(ctx context.Context, f dispatch.ReportFilter) (*dispatch.
 }
 
 // MapPoints implements dispatch.MapRepo.
-func (s *Store) MapPoints(ctx context.Context) (*dispatch.MapData, error) {
-	return queryMapPoints(ctx, s.ext)
+func (s *Store) MapPoints(ctx context.Context, sc dispatch.CentreScope) (*dispatch.MapData, error) {
+	return queryMapPoints(ctx, s.ext, sc)
 }
 
 // queryReport runs the report's four queries. They are not in one
@@ -112,7 +150,8 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 	}
 	r := &dispatch.Report{From: f.From, To: f.To}
 
-	rows, err := db.QueryContext(ctx, reportPerDaySQL, f.From, f.To, zone)
+	cs, cu := f.Centre.Centre, f.Centre.Unrouted
+	rows, err := db.QueryContext(ctx, reportPerDaySQL, f.From, f.To, zone, cs, cu)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -130,7 +169,7 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 
 	names, lats, lons, radii, prio := areaArrays(f.Areas)
 	rows, err = db.QueryContext(ctx, reportBreakdownSQL, f.From, f.To,
-		pq.Array(names), pq.Array(lats), pq.Array(lons), pq.Array(radii), pq.Array(prio))
+		pq.Array(names), pq.Array(lats), pq.Array(lons), pq.Array(radii), pq.Array(prio), cs, cu)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -155,7 +194,7 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 	}
 
 	var aMed, aP90, cMed, cP90 sql.NullFloat64
-	err = db.QueryRowxContext(ctx, reportTimesSQL, f.From, f.To).Scan(&r.Total, &r.Completed, &r.Escalated,
+	err = db.QueryRowxContext(ctx, reportTimesSQL, f.From, f.To, cs, cu).Scan(&r.Total, &r.Completed, &r.Escalated,
 		&r.ToAssign.N, &aMed, &aP90, &r.ToComplete.N, &cMed, &cP90)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -163,7 +202,7 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 	r.ToAssign.Median, r.ToAssign.P90 = seconds(aMed), seconds(aP90)
 	r.ToComplete.Median, r.ToComplete.P90 = seconds(cMed), seconds(cP90)
 
-	rows, err = db.QueryContext(ctx, reportHoursSQL, f.From, f.To)
+	rows, err = db.QueryContext(ctx, reportHoursSQL, f.From, f.To, cs, cu)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -179,7 +218,40 @@ func queryReport(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportF
 	if err := closeRows(rows); err != nil {
 		return nil, wrap(op, err)
 	}
+	if err := querySplits(ctx, db, f, r); err != nil {
+		return nil, wrap(op, err)
+	}
 	return r, nil
+}
+
+// querySplits fills the report's ByCentre and ByDistrict.
+func querySplits(ctx context.Context, db sqlx.QueryerContext, f dispatch.ReportFilter, r *dispatch.Report) error {
+	rows, err := db.QueryContext(ctx, reportSplitSQL, f.From, f.To, f.Centre.Centre, f.Centre.Unrouted)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var (
+			sp                     dispatch.Split
+			district               sql.NullString
+			centreRow              int
+			aMed, aP90, cMed, cP90 sql.NullFloat64
+		)
+		if err := rows.Scan(&sp.CentreID, &sp.Centre, &district, &centreRow, &sp.Total, &sp.Completed, &sp.Escalated,
+			&sp.ToAssign.N, &aMed, &aP90, &sp.ToComplete.N, &cMed, &cP90, &sp.VolunteerHours); err != nil {
+			rows.Close()
+			return err
+		}
+		sp.ToAssign.Median, sp.ToAssign.P90 = seconds(aMed), seconds(aP90)
+		sp.ToComplete.Median, sp.ToComplete.P90 = seconds(cMed), seconds(cP90)
+		if centreRow == 1 {
+			r.ByCentre = append(r.ByCentre, sp)
+			continue
+		}
+		sp.District = district.String
+		r.ByDistrict = append(r.ByDistrict, sp)
+	}
+	return closeRows(rows)
 }
 
 // areaArrays passes the areas as parallel arrays: one parameter each, however
@@ -214,10 +286,13 @@ func closeRows(rows *sql.Rows) error {
 
 // mapTicketsSQL lists open tickets, urgent and oldest first; the limit keeps
 // a runaway queue from making a page of megabytes.
+// $1 is the scope's centre (0: every centre), $2 whether the unrouted
+// tickets (and volunteers in no centre) are in it.
 const mapTicketsSQL = `
 SELECT id, code, status, urgency, category, address, lat, lon, created_at
 FROM tickets
 WHERE status NOT IN ('completed', 'cancelled', 'expired')
+  AND ($1::bigint = 0 OR centre_id = $1 OR ($2::boolean AND centre_id IS NULL))
 ORDER BY urgency = 'urgent' DESC, created_at
 LIMIT 2000`
 
@@ -229,13 +304,14 @@ SELECT v.id, v.name, v.lat, v.lon, v.max_tasks, v.skills,
          WHERE t.volunteer_id = v.id AND t.status IN ('assigned', 'in_progress'))
 FROM volunteers v
 WHERE v.available AND NOT v.opted_out AND v.lat IS NOT NULL
+  AND ($1::bigint = 0 OR v.centre_id = $1 OR ($2::boolean AND v.centre_id IS NULL))
 ORDER BY v.name, v.id
 LIMIT 2000`
 
-func queryMapPoints(ctx context.Context, db sqlx.QueryerContext) (*dispatch.MapData, error) {
+func queryMapPoints(ctx context.Context, db sqlx.QueryerContext, sc dispatch.CentreScope) (*dispatch.MapData, error) {
 	const op = "postgres.MapPoints"
 	m := &dispatch.MapData{}
-	rows, err := db.QueryContext(ctx, mapTicketsSQL)
+	rows, err := db.QueryContext(ctx, mapTicketsSQL, sc.Centre, sc.Unrouted)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -257,7 +333,7 @@ func queryMapPoints(ctx context.Context, db sqlx.QueryerContext) (*dispatch.MapD
 		return nil, wrap(op, err)
 	}
 
-	rows, err = db.QueryContext(ctx, mapVolunteersSQL)
+	rows, err = db.QueryContext(ctx, mapVolunteersSQL, sc.Centre, sc.Unrouted)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

@@ -182,7 +182,7 @@ func TestReportRejectsReversedPeriod(t *testing.T) {
 func TestMapPoints(t *testing.T) {
 	store, raw := reportDB(t)
 	seedReport(t, raw)
-	m, err := store.MapPoints(context.Background())
+	m, err := store.MapPoints(context.Background(), dispatch.CentreScope{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,6 +111,9 @@ func (s *Store) Tickets(ctx context.Context, f dispatch.TicketFilter) ([]*dispat
 	if f.Volunteer != nil {
 		conds = append(conds, "volunteer_id = "+a.add(*f.Volunteer))
 	}
+	if c := centreCond(&a, "centre_id", f.Centre); c != "" {
+		conds = append(conds, c)
+	}
 	w := where(conds)
 	var total int
 	if err := getx(ctx, s, &total, `SELECT count(*) FROM tickets`+w, a...); err != nil {
