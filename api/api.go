@@ -28,6 +28,9 @@ type Options struct {
 	// Eraser carries out erasure requests (issue 8); nil: a
 	// dispatch.Retention on Store, when Store is a dispatch.RetentionStore.
 	Eraser ClientEraser
+	// Journal, when set, keeps POST /requests while PostgreSQL is away
+	// (journal.go); nil answers 503 then.
+	Journal dispatch.Journal
 }
 
 // API serves /api/v1.
@@ -41,6 +44,8 @@ type API struct {
 	log     *slog.Logger
 	writes  int
 	eraser  ClientEraser
+	journal dispatch.Journal
+	known   knownTokens
 }
 
 // New returns the API.
@@ -53,7 +58,7 @@ func New(opts Options) *API {
 	}
 	return &API{store: opts.Store, intake: opts.Intake, actions: opts.Actions, assign: opts.Assignments,
 		phones: opts.Phones, limiter: opts.Limiter, log: opts.Logger, writes: opts.WritesPerMinute,
-		eraser: opts.Eraser}
+		eraser: opts.Eraser, journal: opts.Journal}
 }
 
 // route is one endpoint and the least role that may call it.

@@ -29,7 +29,7 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			return unauthorized(c, "the Authorization header must be \"Bearer\" and a token")
 		}
-		tok, err := a.store.TokenByHash(c.Request().Context(), dispatch.HashToken(secret))
+		tok, err := a.tokenByHash(c.Request().Context(), dispatch.HashToken(secret))
 		if dispatch.IsCode(err, dispatch.ENOTFOUND) {
 			return unauthorized(c, "the token is not valid")
 		} else if err != nil {

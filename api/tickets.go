@@ -114,6 +114,11 @@ func (a *API) submit(c echo.Context, op string, ch dispatch.Channel) error {
 	}
 	r.SourceID = src
 	res, err := a.intake.Submit(c.Request().Context(), r)
+	if err != nil && ch == dispatch.ChannelWeb {
+		if done, jerr := a.journalled(c, r, err); done {
+			return jerr
+		}
+	}
 	if err != nil {
 		return unprocessable(op, err)
 	}

@@ -50,6 +50,8 @@ type Config struct {
 	FormRatePerMinute int           `env:"FORM_RATE_PER_MINUTE"`
 	GeocoderURL       string        `env:"GEOCODER_URL"`
 	AudioDir          string        `env:"AUDIO_DIR"`
+	JournalEnabled    bool          `env:"JOURNAL_ENABLED"`
+	JournalLease      time.Duration `env:"JOURNAL_LEASE"`
 
 	MatchRadiiKM       []float64     `env:"MATCH_RADII_KM"`
 	OfferBatch         int           `env:"OFFER_BATCH"`
@@ -270,6 +272,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Proxies(); err != nil {
 		bad("TRUSTED_PROXIES", "%v", err)
+	}
+	if c.JournalEnabled && (c.JournalLease < time.Second || c.JournalLease > time.Hour) {
+		// Shorter than a replay can take, two processes would replay one
+		// entry at once; longer, a crashed process's entries wait too long.
+		bad("JOURNAL_LEASE", "must be between 1s and 1h, got %s", c.JournalLease)
 	}
 	if len(c.MatchRadiiKM) == 0 {
 		bad("MATCH_RADII_KM", "needs at least one radius")

@@ -246,6 +246,10 @@ func (h *Handler) formPost(c echo.Context) error {
 		return h.render(c, http.StatusTooManyRequests, p)
 	}
 	res, err := h.opts.Intake.Submit(ctx, req)
+	if err != nil && h.journal(ctx, err, &dispatch.JournalEntry{Kind: dispatch.JournalRequest, Request: &req}) {
+		p.Ticket = &ticketView{} // received; the code follows by text (journal.go)
+		return h.render(c, http.StatusOK, p)
+	}
 	if err != nil {
 		status := statusOf(err)
 		if status >= 500 {

@@ -40,6 +40,9 @@ type Options struct {
 	// Signups takes the public volunteer sign-ups; /volunteer is served
 	// only when it is set.
 	Signups VolunteerSignups
+	// Journal, when set, keeps what arrives while PostgreSQL is away
+	// (journal.go); nil answers 503 then, for Twilio to retry.
+	Journal dispatch.Journal
 
 	// Files holds prompts/{kk,ru,en}.json and web/ (configs.Files).
 	Files fs.FS
@@ -137,14 +140,14 @@ func NewHandler(opts Options) *Handler {
 // volunteer sign-up form.
 func (h *Handler) Register(e *echo.Echo) {
 	tw := e.Group("/twilio", h.limitBody, h.checkSignature)
-	tw.POST("/voice", h.voiceStart)
-	tw.POST("/voice/lang", h.voiceLang)
-	tw.POST("/voice/category", h.voiceCategory)
-	tw.POST("/voice/recorded", h.voiceRecorded)
-	tw.POST("/voice/done", h.voiceDone)
-	tw.POST("/voice/dial-result", h.voiceDialResult)
-	tw.POST("/voice/voicemail", h.voiceVoicemail)
-	tw.POST("/voice/status", h.voiceStatus)
+	tw.POST("/voice", h.voiceStart, h.journalCall)
+	tw.POST("/voice/lang", h.voiceLang, h.journalCall)
+	tw.POST("/voice/category", h.voiceCategory, h.journalCall)
+	tw.POST("/voice/recorded", h.voiceRecorded, h.journalCall)
+	tw.POST("/voice/done", h.voiceDone, h.journalCall)
+	tw.POST("/voice/dial-result", h.voiceDialResult, h.journalCall)
+	tw.POST("/voice/voicemail", h.voiceVoicemail, h.journalCall)
+	tw.POST("/voice/status", h.voiceStatus, h.journalCall)
 	tw.POST("/sms", h.sms)
 	tw.POST("/status", h.status)
 	e.GET("/twilio/audio/:lang/:file", h.prompts.serveAudio)

@@ -29,7 +29,8 @@ func (h *Handler) sms(c echo.Context) error {
 			m.MediaURLs = append(m.MediaURLs, u)
 		}
 	}
-	if err := h.opts.SMS.HandleSMS(c.Request().Context(), m); err != nil {
+	if err := h.opts.SMS.HandleSMS(c.Request().Context(), m); err != nil &&
+		!h.journal(c.Request().Context(), err, &dispatch.JournalEntry{Kind: dispatch.JournalSMS, SMS: m}) {
 		return echo.NewHTTPError(statusOf(err), dispatch.ErrorMessage(err))
 	}
 	doc, err := twiml.Messages(nil)

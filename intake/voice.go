@@ -49,6 +49,9 @@ func (h *Handler) loadCall(c echo.Context) (*dispatch.Call, error) {
 		call = &dispatch.Call{CallSID: sid, From: c.FormValue("From"), Step: dispatch.CallStepLang}
 		err = h.opts.Calls.StartCall(ctx, call)
 	}
+	if call != nil {
+		c.Set(callKey, call) // for journalCall
+	}
 	return call, err
 }
 
@@ -61,6 +64,7 @@ func (h *Handler) voiceStart(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "CallSid is missing")
 	}
 	call := &dispatch.Call{CallSID: sid, From: c.FormValue("From"), Step: dispatch.CallStepLang}
+	c.Set(callKey, call) // for journalCall
 	if err := h.opts.Calls.StartCall(ctx, call); err != nil {
 		return err
 	}
@@ -258,6 +262,9 @@ func (h *Handler) voiceRecorded(c echo.Context) error {
 func (h *Handler) finish(c echo.Context, call *dispatch.Call, callBack bool) error {
 	ctx := c.Request().Context()
 	t, err := h.submitCall(ctx, call, callBack)
+	if err != nil && h.journalCallBack(c, call, err) {
+		return h.callBackLater(c, call.Lang)
+	}
 	if err != nil {
 		h.log.Error("intake: call ticket not created", "call", call.CallSID, "from", dispatch.MaskPhone(call.From), "err", err)
 		if !callBack && h.inHours() {

@@ -42,6 +42,9 @@ type Main struct {
 	Bus     *redis.Bus
 	Waker   *redis.Waker
 	Limiter *redis.Limiter
+	// Journal and Replayer are nil when JOURNAL_ENABLED is off.
+	Journal  *redis.Journal
+	Replayer *dispatch.Replayer
 
 	Messages     *notify.Templates
 	Sender       dispatch.Sender
@@ -150,8 +153,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	// One registry for the sign-ups, by SMS and the public form (intake),
 	// and their approval (console).
 	signups := dispatch.NewSignups(waking, m.Geo, m.Messages, dispatch.SignupOptions{})
+	sms := signups.Wrap(m.Conversation)
+	journal := m.openJournal(reg, sms, routed) // journal.go
 	ih, err := intake.New(intake.Options{
-		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: signups.Wrap(m.Conversation), Status: m.Outbox,
+		Intake: routed, Calls: m.Store, Clients: m.Store, SMS: sms, Status: m.Outbox, Journal: journal,
 		Signups: signups,
 		Limiter: m.Limiter, Phones: phones, Files: configs.Files, AudioDir: cfg.AudioDir,
 		PublicBaseURL: cfg.PublicBaseURL, AuthToken: cfg.WebhookAuthToken(),
@@ -171,7 +176,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	api.New(api.Options{
 		Store: waking, Intake: routed, Actions: m.Engine, Assignments: m.Engine,
 		Phones: phones, Limiter: m.Limiter, Logger: m.Logger,
-		Eraser: records.Retention,
+		Eraser: records.Retention, Journal: journal,
 	}).Register(e.Group("/api/v1"))
 	m.Console = console.New(console.Options{
 		Store: waking, Actions: m.Engine, Assignments: m.Engine, Bus: m.Bus, Phones: phones,
@@ -219,6 +224,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun("engine", func() error { return m.Engine.Run(bg) })
 	m.goRun("outbox", func() error { return m.Outbox.Run(bg) })
 	m.goRun("retention", func() error { return m.runRetention(bg) })
+	if m.Replayer != nil {
+		m.goRun("journal", func() error { return m.Replayer.Run(bg) })
+	}
 	m.goRun("http", func() error {
 		if err := m.HTTP.Start(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err

@@ -56,3 +56,22 @@ func (c *Client) limitKey(key string, window int64) string {
 	sum := sha256.Sum256([]byte(key))
 	return c.prefix + "rl:{" + hex.EncodeToString(sum[:12]) + "}:" + strconv.FormatInt(window, 10)
 }
+
+// journalEntriesKey is the hash journal entry id -> entry (JSON) of the
+// requests accepted while PostgreSQL was away. It holds personal data; an
+// entry is deleted as soon as it is replayed.
+func (c *Client) journalEntriesKey() string { return c.prefix + "{journal}:entries" }
+
+// journalReadyKey is the list of entry ids waiting to be replayed, oldest
+// first.
+func (c *Client) journalReadyKey() string { return c.prefix + "{journal}:ready" }
+
+// journalLeasedKey is the sorted set of entry ids being replayed, scored by
+// lease deadline in Unix milliseconds.
+func (c *Client) journalLeasedKey() string { return c.prefix + "{journal}:leased" }
+
+// journalOwnersKey is the hash entry id -> the replayer that leased it.
+func (c *Client) journalOwnersKey() string { return c.prefix + "{journal}:owners" }
+
+// journalAttemptsKey is the hash entry id -> failed replays so far.
+func (c *Client) journalAttemptsKey() string { return c.prefix + "{journal}:attempts" }
