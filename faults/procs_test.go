@@ -212,6 +212,41 @@ func (c *cluster) targets() []string {
 	return out
 }
 
+// journalMetrics sums dispatcher_journal_replays_total{result="replayed"}
+// over the live processes and reads dispatcher_journal_depth (shared: one
+// Redis) from the first that answers.
+func (c *cluster) journalMetrics() (replayed, depth float64) {
+	c.t.Helper()
+	depth = -1
+	for _, base := range c.targets() {
+		res, err := http.Get(base + "/metrics")
+		if err != nil {
+			continue // a process killed on purpose
+		}
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			name, value, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err != nil {
+				continue
+			}
+			switch name {
+			case `dispatcher_journal_replays_total{result="replayed"}`:
+				replayed += v
+			case "dispatcher_journal_depth":
+				depth = v
+			}
+		}
+		res.Body.Close()
+	}
+	return replayed, depth
+}
+
 func (c *cluster) logTail(i int) string {
 	f, err := os.Open(filepath.Join(c.dir, fmt.Sprintf("serve-%d.log", i)))
 	if err != nil {
