@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -17,6 +18,9 @@ type ReplayerOptions struct {
 	Lease time.Duration
 	// Batch is how many entries one lease takes (20).
 	Batch int
+	// Workers is how many entries of a batch are replayed at once (4): a
+	// text that waits for another request's claim must not hold the rest.
+	Workers int
 	// Idle is how long to wait before looking again when the journal is
 	// empty or PostgreSQL is still away (1 s). The journal fills only
 	// during an outage, so one cheap look a second is all it costs.
@@ -57,6 +61,9 @@ func NewReplayer(j Journal, sms SMSHandler, intake TicketIntake, opts ReplayerOp
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 20
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
 	}
 	if opts.Idle <= 0 {
 		opts.Idle = time.Second
@@ -99,9 +106,10 @@ func (r *Replayer) Run(ctx context.Context) error {
 	}
 }
 
-// ReplayOnce leases one batch and replays it, and returns how many entries
-// it replayed. It stops at the first entry that meets PostgreSQL still away
-// (EUNAVAILABLE) and puts the rest back.
+// ReplayOnce leases one batch and replays it, Workers entries at a time,
+// and returns how many entries it replayed. Once an entry meets PostgreSQL
+// still away (EUNAVAILABLE), no more are started, and those not replayed go
+// back to the journal.
 func (r *Replayer) ReplayOnce(ctx context.Context) (int, error) {
 	const op = "dispatch.Replayer.ReplayOnce"
 	entries, err := r.journal.Lease(ctx, r.owner, r.opts.Batch, r.opts.Lease)
@@ -111,22 +119,46 @@ func (r *Replayer) ReplayOnce(ctx context.Context) (int, error) {
 		}
 		r.opts.Logger.Error("journal: lease", "err", err)
 	}
-	done := 0
-	for i, e := range entries {
-		err := r.replay(ctx, e)
-		if err == nil {
-			done++
+	var (
+		mu       sync.Mutex
+		done     int
+		stopErr  error
+		back     []*JournalEntry
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, r.opts.Workers)
+		stopping = func() bool { mu.Lock(); defer mu.Unlock(); return stopErr != nil || ctx.Err() != nil }
+	)
+	for _, e := range entries {
+		sem <- struct{}{}
+		if stopping() {
+			<-sem
+			mu.Lock()
+			back = append(back, e)
+			mu.Unlock()
 			continue
 		}
-		if ctx.Err() != nil || IsCode(err, EUNAVAILABLE) {
-			r.putBack(entries[i:])
-			if ctx.Err() != nil {
-				return done, E(op, ctx.Err())
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := r.replay(ctx, e)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				done++
+			case ctx.Err() != nil || IsCode(err, EUNAVAILABLE):
+				back = append(back, e)
+				if stopErr == nil {
+					stopErr = err
+				}
 			}
-			return done, E(op, err)
-		}
+		})
 	}
-	return done, nil
+	wg.Wait()
+	r.putBack(back)
+	if stopErr == nil && ctx.Err() != nil {
+		stopErr = ctx.Err()
+	}
+	return done, E(op, stopErr)
 }
 
 // replay handles one entry and settles it in the journal: acked when

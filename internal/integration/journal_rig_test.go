@@ -11,8 +11,8 @@ import (
 	"github.com/kz-volunteers/dispatcher/api"
 	"github.com/kz-volunteers/dispatcher/configs"
 	"github.com/kz-volunteers/dispatcher/dispatch"
-	"github.com/kz-volunteers/dispatcher/intake"
 	"github.com/kz-volunteers/dispatcher/httpd"
+	"github.com/kz-volunteers/dispatcher/intake"
 	"github.com/kz-volunteers/dispatcher/storage/postgres"
 	"github.com/kz-volunteers/dispatcher/storage/redis"
 )
