@@ -92,6 +92,9 @@ func TestPostgresCutUnderLoad(t *testing.T) {
 	r := startRedis(t)
 	c := newCluster(t, clusterOpts{Procs: 2, DatabaseURL: db.String(), RedisURL: r.URL(), Prefix: "dsp:"})
 	cfg := c.loadConfig()
+	// What came in during the cut is replayed from the journal after it,
+	// beside the live load: the books wait for it.
+	cfg.Drain = 2 * time.Minute
 	down := 1500 * time.Millisecond
 	if chaos() {
 		down = 10 * time.Second

@@ -285,8 +285,23 @@ func (r *Runner) tickets(ctx context.Context) ([]*apiTicket, error) {
 	return all, nil
 }
 
-// clientPhones maps every client's ID to its number, 500 at a time.
+// clientPhones maps every client's ID to its number. A client made while
+// the pages are read (a request replayed from the journal late) shifts the
+// pages, so a listing that comes out short is read again.
 func (r *Runner) clientPhones(ctx context.Context) (map[int64]string, error) {
+	var err error
+	for try := 0; try < 5; try++ {
+		var out map[int64]string
+		if out, err = r.clientPage(ctx); err == nil {
+			return out, nil
+		}
+		time.Sleep(time.Second)
+	}
+	return nil, err
+}
+
+// clientPage reads the client list once, 500 at a time.
+func (r *Runner) clientPage(ctx context.Context) (map[int64]string, error) {
 	out := map[int64]string{}
 	for off := 0; ; off += 500 {
 		var page struct {
