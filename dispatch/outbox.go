@@ -239,7 +239,11 @@ func (o *Outbox) sent(ctx context.Context, n *Notification, sid string) error {
 	if is, ok := o.sender.(InstantSender); ok && is.Instant() {
 		n.Status = NotifyDelivered
 	}
-	return o.store.UpdateNotification(ctx, n)
+	if err := o.store.UpdateNotification(ctx, n); err != nil {
+		return err
+	}
+	o.applyEarly(ctx, sid) // a callback that came before this id was saved
+	return nil
 }
 
 // failed retries a temporary failure later, with exponential backoff and
@@ -319,7 +323,9 @@ func (o *Outbox) RecordStatus(ctx context.Context, sid, status, errorCode string
 		return E(op, Errorf(EINVALID, "message status %q is not one Twilio sends", status))
 	}
 	n, err := o.store.NotificationBySID(ctx, sid)
-	if err != nil {
+	if IsCode(err, ENOTFOUND) {
+		return E(op, o.keepEarly(ctx, sid, status, errorCode, err)) // outbox_early.go
+	} else if err != nil {
 		return E(op, err)
 	}
 	if n.Status == st || statusRank[st] < statusRank[n.Status] {
