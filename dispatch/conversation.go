@@ -70,6 +70,9 @@ func (c *Conversation) HandleSMS(ctx context.Context, m *InboundMessage) error {
 			return nil
 		case InboundMine:
 			err = c.handle(ctx, m)
+			if err == nil && m.handled {
+				return nil // marked in the ticket's own commit
+			}
 			// The claim's end is written even when the request was cancelled.
 			if ferr := c.store.FinishInbound(context.WithoutCancel(ctx), m.ID, err == nil); ferr != nil && err == nil {
 				err = ferr

@@ -103,8 +103,11 @@ func (c *Conversation) submit(ctx context.Context, tn *turn) error {
 	if desc == "" {
 		return c.replyNow(ctx, tn, nil, "client.help", nil)
 	}
-	_, err := c.intake.Submit(ctx, IntakeRequest{SourceID: tn.m.MessageSID, Channel: ChannelSMS, Phone: tn.m.From,
+	res, err := c.intake.Submit(ctx, IntakeRequest{SourceID: tn.m.MessageSID, Channel: ChannelSMS, Phone: tn.m.From,
 		Description: desc, Actor: ActorClient})
+	// Intake marks the text handled in the commit of the ticket it made of
+	// it (CreateIntakeTicket), which saves HandleSMS writing it again.
+	tn.m.handled = err == nil && res != nil && res.Ticket != nil && !res.Existing && res.Ticket.SourceID == tn.m.MessageSID
 	if IsCode(err, EINVALID) || IsCode(err, EUNPROCESSABLE) {
 		return c.replyNow(ctx, tn, nil, "client.help", nil)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,9 +80,9 @@ func (in *Intake) Submit(ctx context.Context, r IntakeRequest) (*IntakeResult, e
 	if err := in.normalize(&r); err != nil {
 		return nil, E(op, err)
 	}
-	if res, err := in.bySource(ctx, r.SourceID); err != nil || res != nil {
-		return res, E(op, err)
-	}
+	// A retried SourceID is not looked up first: the ticket's insert says
+	// ECONFLICT, below, which costs the retry what the lookup would have
+	// cost every request.
 	client, created, err := in.client(ctx, &r)
 	if err != nil {
 		return nil, E(op, err)
@@ -195,26 +194,18 @@ func (in *Intake) bySource(ctx context.Context, sourceID string) (*IntakeResult,
 // the request's, else the client's preference, else detected from the text.
 // A language or name the person gave now is remembered.
 func (in *Intake) client(ctx context.Context, r *IntakeRequest) (*Client, bool, error) {
-	c, err := in.store.ClientByPhone(ctx, r.Phone)
-	if IsCode(err, ENOTFOUND) {
-		lang := r.Lang
-		if lang == "" {
-			lang = DetectLang(r.Description)
-		}
-		c = &Client{Phone: r.Phone, Name: r.Name, Lang: lang, Needs: r.ClientNeeds, Address: r.Address}
-		err = in.store.CreateClient(ctx, c)
-		if err == nil {
-			r.Lang = c.Lang
-			return c, true, nil
-		}
-		if !IsCode(err, ECONFLICT) {
-			return nil, false, err
-		}
-		// A concurrent request created the same client.
-		c, err = in.store.ClientByPhone(ctx, r.Phone)
+	lang := r.Lang
+	if lang == "" {
+		lang = DetectLang(r.Description)
 	}
+	c := &Client{Phone: r.Phone, Name: r.Name, Lang: lang, Needs: r.ClientNeeds, Address: r.Address}
+	created, err := in.store.EnsureClient(ctx, c)
 	if err != nil {
 		return nil, false, err
+	}
+	if created {
+		r.Lang = c.Lang
+		return c, true, nil
 	}
 	changed := false
 	if r.Lang != "" && r.Lang != c.Lang {
@@ -260,7 +251,7 @@ func (in *Intake) locate(ctx context.Context, r IntakeRequest, c *Client) *Locat
 }
 
 // create writes the ticket, its audit events and the confirmation text in
-// one transaction, and returns the last event's ID for the live consoles.
+// one statement (one round trip and one commit), and returns the last event's ID for the live consoles.
 func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *Location) (*Ticket, int64, error) {
 	now := in.opts.Now()
 	t := &Ticket{
@@ -290,52 +281,55 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 		// hand-off lost after the commit is repaired from this row.
 		t.DueAt = &now
 	}
-	var last int64
-	err := in.store.InTx(ctx, func(tx Repo) error {
-		if err := tx.CreateTicket(ctx, t); err != nil {
-			return err
-		}
-		data, _ := json.Marshal(map[string]any{"source": string(r.Channel), "callback": r.CallBack})
-		created := &TicketEvent{TicketID: t.ID, To: StatusNew, Kind: EventTransition, Actor: string(r.Actor),
-			Channel: r.Channel, Reason: "received", Data: string(data)}
-		if err := tx.AddEvent(ctx, created); err != nil {
-			return err
-		}
-		if err := addAttachments(ctx, tx, t.ID, r.Attachments); err != nil {
-			return err
-		}
-		moved := &TicketEvent{TicketID: t.ID, From: StatusNew, To: to, Kind: EventTransition,
-			Actor: string(ActorSystem), Channel: r.Channel, Reason: reason}
-		if err := tx.AddEvent(ctx, moved); err != nil {
-			return err
-		}
-		last = moved.ID
-		tmpl := TemplateReceived
-		if r.CallBack {
-			tmpl = TemplateReceivedCallBack
-		}
-		return in.confirm(ctx, tx, c, t, tmpl)
-	})
+	data, _ := json.Marshal(map[string]any{"source": string(r.Channel), "callback": r.CallBack})
+	created := &TicketEvent{From: "", To: StatusNew, Kind: EventTransition, Actor: string(r.Actor),
+		Channel: r.Channel, Reason: "received", Data: string(data)}
+	moved := &TicketEvent{From: StatusNew, To: to, Kind: EventTransition,
+		Actor: string(ActorSystem), Channel: r.Channel, Reason: reason}
+	tmpl := TemplateReceived
+	if r.CallBack {
+		tmpl = TemplateReceivedCallBack
+	}
+	// The text that made an SMS ticket is marked handled in the ticket's
+	// commit: a retry of it then finds it done, never half done.
+	inbound := ""
+	if r.Channel == ChannelSMS {
+		inbound = r.SourceID
+	}
+	var msg func(*Ticket) *Notification
+	if in.msgs != nil {
+		msg = func(t *Ticket) *Notification { return in.confirmation(c, t, tmpl) }
+	}
+	write := func(repo Repo) error { return repo.CreateIntakeTicket(ctx, t, []*TicketEvent{created, moved}, msg, inbound) }
+	var err error
+	if len(r.Attachments) == 0 {
+		err = write(in.store)
+	} else {
+		// Photos (rare) go in a transaction with the ticket.
+		err = in.store.InTx(ctx, func(tx Repo) error {
+			if err := write(tx); err != nil {
+				return err
+			}
+			return addAttachments(ctx, tx, t.ID, r.Attachments)
+		})
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	return t, last, nil
+	return t, moved.ID, nil
 }
 
-// confirm queues the text that tells the client their ticket's code, in the
-// ticket's transaction. A template that cannot be rendered must not lose the
-// ticket: it is logged and the ticket is kept without the text.
-func (in *Intake) confirm(ctx context.Context, tx Repo, c *Client, t *Ticket, tmpl string) error {
-	if in.msgs == nil {
-		return nil
-	}
+// confirmation is the text that tells the client their ticket's code,
+// written with the ticket. A template that cannot be rendered must not lose
+// the ticket: it is logged and the ticket is kept without the text.
+func (in *Intake) confirmation(c *Client, t *Ticket, tmpl string) *Notification {
 	data := map[string]any{"Code": t.Code}
-	if _, err := in.msgs.Render(tmpl, t.Lang, data); err != nil {
+	body, err := in.msgs.Render(tmpl, t.Lang, data)
+	if err != nil {
 		in.opts.Logger.Error("intake: confirmation text not rendered", "template", tmpl, "lang", t.Lang, "err", err)
 		return nil
 	}
-	id := t.ID
-	return QueueMessage(ctx, tx, in.msgs, "received:"+strconv.FormatInt(t.ID, 10), c.Phone, t.Lang, &id, tmpl, data)
+	return &Notification{Key: "received:", To: c.Phone, Body: body, Template: tmpl, Lang: t.Lang, Status: NotifyQueued}
 }
 
 // handOff gives a committed ticket to the engine. It runs on a context that

@@ -36,6 +36,28 @@ type Notification struct {
 	NextAt      time.Time          `json:"next_at"`
 	CreatedAt   time.Time          `json:"created_at"`
 	SentAt      *time.Time         `json:"sent_at,omitempty"`
+	// Priority orders the senders' claims: higher first (MessagePriority).
+	Priority int `json:"-"`
+	// OptedOut is set by ClaimNotifications: the recipient has texted STOP
+	// (as a volunteer or a client), read with the claim.
+	OptedOut bool `json:"-"`
+}
+
+// Message priorities: what a volunteer must answer, and what tells both
+// sides who comes, leaves first; confirmations and replies can wait a
+// moment behind them.
+const (
+	PriorityNormal = 0
+	PriorityUrgent = 1
+)
+
+// MessagePriority is the priority of a message of template.
+func MessagePriority(template string) int {
+	switch template {
+	case "volunteer.offer", "volunteer.assigned", "client.assigned":
+		return PriorityUrgent
+	}
+	return PriorityNormal
 }
 
 // InboundMessage is a text received from anyone. MessageSid makes it
@@ -48,4 +70,7 @@ type InboundMessage struct {
 	MediaURLs  []string  `json:"media_urls,omitempty"`
 	TicketID   *int64    `json:"ticket_id,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
+	// handled: the ticket made of the text marked it handled in its own
+	// commit, so HandleSMS need not.
+	handled bool
 }

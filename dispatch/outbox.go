@@ -25,7 +25,7 @@ func QueueMessage(ctx context.Context, repo Repo, msgs Messages, key, to string,
 		return E(op, err)
 	}
 	return E(op, repo.Enqueue(ctx, &Notification{Key: key, TicketID: ticketID, To: to, Body: body,
-		Template: template, Lang: lang, Status: NotifyQueued}))
+		Template: template, Lang: lang, Status: NotifyQueued, Priority: MessagePriority(template)}))
 }
 
 // InstantSender is a Sender whose messages arrive the moment they are sent
@@ -150,9 +150,10 @@ func (o *Outbox) wait(ctx context.Context) {
 	}
 }
 
-// SendDue claims one batch of due messages and sends them, returning how
-// many it claimed. When ctx ends the messages not yet tried go back to the
-// queue at once rather than waiting for their lease to run out.
+// SendDue claims one batch of due messages and sends them at once, each on
+// its own goroutine (a provider call is mostly waiting), returning how many
+// it claimed. When ctx ends before the sends start the messages go back to
+// the queue at once rather than waiting for their lease to run out.
 func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 	const op = "dispatch.Outbox.SendDue"
 	batch, err := o.store.ClaimNotifications(ctx, o.opts.Batch, o.opts.Lease)
@@ -162,16 +163,20 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 	// Work in hand is finished even when ctx ends: a message half sent and
 	// not recorded is what makes duplicates.
 	work := context.WithoutCancel(ctx)
-	for i, n := range batch {
-		if ctx.Err() != nil {
-			o.giveBack(work, batch[i:])
-			break
-		}
-		if err := o.deliver(work, n); err != nil {
-			// The row stays leased and is taken over later.
-			o.opts.Logger.Error("outbox: record", "id", n.ID, "to", MaskPhone(n.To), "err", err)
-		}
+	if ctx.Err() != nil {
+		o.giveBack(work, batch)
+		return len(batch), nil
 	}
+	var wg sync.WaitGroup
+	for _, n := range batch {
+		wg.Go(func() {
+			if err := o.deliver(work, n); err != nil {
+				// The row stays leased and is taken over later.
+				o.opts.Logger.Error("outbox: record", "id", n.ID, "to", MaskPhone(n.To), "err", err)
+			}
+		})
+	}
+	wg.Wait()
 	return len(batch), nil
 }
 
@@ -188,11 +193,7 @@ func (o *Outbox) giveBack(ctx context.Context, ns []*Notification) {
 func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
 	const op = "dispatch.Outbox.deliver"
 	if !alwaysSent[n.Template] {
-		out, err := o.optedOut(ctx, n.To)
-		if err != nil {
-			return E(op, err)
-		}
-		if out {
+		if n.OptedOut {
 			// Kept off the phone, but not off the record: a dispatcher
 			// sees on the ticket that the person is not getting texts.
 			n.Status, n.Error = NotifySuppressed, "the recipient texted STOP"
@@ -218,19 +219,6 @@ func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
 		return E(op, o.failed(ctx, n, err))
 	}
 	return E(op, o.sent(ctx, n, sid))
-}
-
-func (o *Outbox) optedOut(ctx context.Context, phone string) (bool, error) {
-	if v, err := o.store.VolunteerByPhone(ctx, phone); err == nil && v.OptedOut {
-		return true, nil
-	} else if err != nil && !IsCode(err, ENOTFOUND) {
-		return false, err
-	}
-	c, err := o.store.ClientByPhone(ctx, phone)
-	if IsCode(err, ENOTFOUND) {
-		return false, nil
-	}
-	return err == nil && c.OptedOut, err
 }
 
 func (o *Outbox) sent(ctx context.Context, n *Notification, sid string) error {
@@ -405,6 +393,38 @@ func (s *wakingStore) InTx(ctx context.Context, fn func(Repo) error) error {
 		_ = s.waker.Wake(context.WithoutCancel(ctx))
 	}
 	return err
+}
+
+func (r wakingRepo) CreateIntakeTicket(ctx context.Context, t *Ticket, events []*TicketEvent, msg func(*Ticket) *Notification, inboundSID string) error {
+	msg, queued := watchMessage(msg)
+	err := r.Repo.CreateIntakeTicket(ctx, t, events, msg, inboundSID)
+	if err == nil && *queued {
+		*r.queued = true
+	}
+	return err
+}
+
+func (s *wakingStore) CreateIntakeTicket(ctx context.Context, t *Ticket, events []*TicketEvent, msg func(*Ticket) *Notification, inboundSID string) error {
+	msg, queued := watchMessage(msg)
+	err := s.Store.CreateIntakeTicket(ctx, t, events, msg, inboundSID)
+	if err == nil && *queued {
+		_ = s.waker.Wake(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+// watchMessage wraps CreateIntakeTicket's msg to tell whether it gave a
+// message to queue (the last call counts: the store may retry).
+func watchMessage(msg func(*Ticket) *Notification) (func(*Ticket) *Notification, *bool) {
+	queued := new(bool)
+	if msg == nil {
+		return nil, queued
+	}
+	return func(t *Ticket) *Notification {
+		n := msg(t)
+		*queued = n != nil
+		return n
+	}, queued
 }
 
 func (s *wakingStore) Enqueue(ctx context.Context, n *Notification) error {

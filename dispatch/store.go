@@ -37,6 +37,9 @@ type ClientRepo interface {
 	// exists already is ECONFLICT.
 	CreateClient(ctx context.Context, c *Client) error
 	UpdateClient(ctx context.Context, c *Client) error
+	// EnsureClient inserts c unless a client has its phone already; either
+	// way c is then the stored client. True when it was inserted.
+	EnsureClient(ctx context.Context, c *Client) (bool, error)
 }
 
 // VolunteerRepo stores volunteers. Reads fill the stats fields.
@@ -63,6 +66,14 @@ type TicketRepo interface {
 	// CreateTicket inserts t (ID, Code, timestamps are set). A SourceID that
 	// exists already is ECONFLICT.
 	CreateTicket(ctx context.Context, t *Ticket) error
+	// CreateIntakeTicket is how intake writes a new ticket: t as
+	// CreateTicket does, its audit events (TicketID, ID and At set) and the
+	// message msg returns (nil: none), together in one round trip. msg is
+	// called with t.Code set; the message's Key gets the ticket's ID
+	// appended ("received:" becomes "received:42") and its TicketID is set.
+	// inboundSID, when not empty, marks that incoming text handled by this
+	// ticket in the same commit, so that a retry of the text finds it done.
+	CreateIntakeTicket(ctx context.Context, t *Ticket, events []*TicketEvent, msg func(*Ticket) *Notification, inboundSID string) error
 	// UpdateTicket writes every mutable field of t.
 	UpdateTicket(ctx context.Context, t *Ticket) error
 	// AddEvent appends to the audit timeline and sets e.ID and e.At.
@@ -109,7 +120,8 @@ type OutboxRepo interface {
 	// error: the existing row is kept and n.ID set to it.
 	Enqueue(ctx context.Context, n *Notification) error
 	// ClaimNotifications leases up to limit due rows for sending, skipping
-	// rows that another sender holds.
+	// rows that another sender holds, highest Priority first, and sets
+	// each one's OptedOut.
 	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error)
 	UpdateNotification(ctx context.Context, n *Notification) error
 	NotificationBySID(ctx context.Context, sid string) (*Notification, error)

@@ -120,3 +120,42 @@ func (s *Store) UpdateClient(ctx context.Context, c *dispatch.Client) error {
 	c.UpdatedAt = now
 	return nil
 }
+
+// EnsureClient implements dispatch.ClientRepo in one round trip: the insert
+// and, when the phone is taken, the read of the client who has it. A client
+// inserted by a transaction that commits while this statement runs is not
+// in its snapshot; that rare case reads again.
+func (s *Store) EnsureClient(ctx context.Context, c *dispatch.Client) (bool, error) {
+	const op = "postgres.EnsureClient"
+	if c.Lang == "" {
+		c.Lang = dispatch.LangRU
+	}
+	now := s.clock()
+	lat, lon := latLon(c.Location)
+	var rows []struct {
+		clientRow
+		Created bool `db:"created"`
+	}
+	err := selectx(ctx, s, &rows, `
+		WITH ins AS (
+			INSERT INTO clients (phone, name, lang, lat, lon, address, needs, notes, opted_out, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			ON CONFLICT (phone) DO NOTHING RETURNING `+clientCols+`)
+		SELECT `+clientCols+`, true AS created FROM ins
+		UNION ALL
+		SELECT `+clientCols+`, false AS created FROM clients WHERE phone = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+		c.Phone, c.Name, c.Lang, lat, lon, c.Address, pq.Array(strs(c.Needs)), c.Notes, c.OptedOut, now)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	if len(rows) == 0 {
+		got, err := s.ClientByPhone(ctx, c.Phone)
+		if err != nil {
+			return false, dispatch.E(op, err)
+		}
+		*c = *got
+		return false, nil
+	}
+	*c = *rows[0].client()
+	return rows[0].Created, nil
+}

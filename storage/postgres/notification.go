@@ -12,7 +12,7 @@ import (
 )
 
 const notificationCols = `id, key, ticket_id, to_phone, body, template, lang, status, provider_sid,
-	attempts, error, next_at, created_at, sent_at`
+	attempts, error, next_at, created_at, sent_at, priority`
 
 type notificationRow struct {
 	ID          int64          `db:"id"`
@@ -29,6 +29,7 @@ type notificationRow struct {
 	NextAt      time.Time      `db:"next_at"`
 	CreatedAt   time.Time      `db:"created_at"`
 	SentAt      sql.NullTime   `db:"sent_at"`
+	Priority    int            `db:"priority"`
 }
 
 func (r *notificationRow) notification() *dispatch.Notification {
@@ -36,7 +37,7 @@ func (r *notificationRow) notification() *dispatch.Notification {
 		ID: r.ID, Key: r.Key, TicketID: intPtr(r.TicketID), To: r.To, Body: r.Body,
 		Template: r.Template, Lang: dispatch.Lang(r.Lang), Status: dispatch.NotificationStatus(r.Status),
 		ProviderSID: r.ProviderSID.String, Attempts: r.Attempts, Error: r.Error,
-		NextAt: r.NextAt, CreatedAt: r.CreatedAt, SentAt: timePtr(r.SentAt),
+		NextAt: r.NextAt, CreatedAt: r.CreatedAt, SentAt: timePtr(r.SentAt), Priority: r.Priority,
 	}
 }
 
@@ -72,10 +73,10 @@ func (s *Store) Enqueue(ctx context.Context, n *dispatch.Notification) error {
 	}
 	var ids []int64
 	err := selectx(ctx, s, &ids, `
-		INSERT INTO notifications (key, ticket_id, to_phone, body, template, lang, status, next_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO notifications (key, ticket_id, to_phone, body, template, lang, status, next_at, created_at, priority)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (key) DO NOTHING RETURNING id`,
-		n.Key, nullInt(n.TicketID), n.To, n.Body, n.Template, n.Lang, n.Status, n.NextAt, now)
+		n.Key, nullInt(n.TicketID), n.To, n.Body, n.Template, n.Lang, n.Status, n.NextAt, now, n.Priority)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -98,16 +99,34 @@ func (s *Store) ClaimNotifications(ctx context.Context, limit int, lease time.Du
 		return nil, nil
 	}
 	now := s.clock()
-	return s.notifications(ctx, "postgres.ClaimNotifications", `
-		UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = $2
-		WHERE id IN (
-			SELECT id FROM notifications
-			WHERE (status = 'queued' AND next_at <= $1) OR (status = 'sending' AND lease_until < $1)
-			ORDER BY next_at, id
-			FOR UPDATE SKIP LOCKED
-			LIMIT $3)
-		RETURNING `+notificationCols,
+	var rows []struct {
+		notificationRow
+		OptedOut bool `db:"opted_out"`
+	}
+	err := selectx(ctx, s, &rows, `
+		WITH c AS (
+			UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = $2
+			WHERE id IN (
+				SELECT id FROM notifications
+				WHERE (status = 'queued' AND next_at <= $1) OR (status = 'sending' AND lease_until < $1)
+				ORDER BY priority DESC, next_at, id
+				FOR UPDATE SKIP LOCKED
+				LIMIT $3)
+			RETURNING `+notificationCols+`)
+		SELECT c.*,
+			EXISTS (SELECT 1 FROM volunteers v WHERE v.phone = c.to_phone AND v.opted_out)
+			OR EXISTS (SELECT 1 FROM clients cl WHERE cl.phone = c.to_phone AND cl.opted_out) AS opted_out
+		FROM c ORDER BY c.priority DESC, c.next_at, c.id`,
 		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, wrap("postgres.ClaimNotifications", err)
+	}
+	out := make([]*dispatch.Notification, len(rows))
+	for i := range rows {
+		out[i] = rows[i].notification()
+		out[i].OptedOut = rows[i].OptedOut
+	}
+	return out, nil
 }
 
 // UpdateNotification writes n's delivery state. The lease ends unless n is
