@@ -42,15 +42,18 @@ var alwaysSent = map[string]bool{"volunteer.stopped": true, "client.stopped": tr
 
 // OutboxOptions tune the senders. Zero values take the defaults.
 type OutboxOptions struct {
-	Workers int // sender loops in this process (2)
+	Workers int // sender loops in this process (4)
 	Batch   int // messages a loop claims at once (10)
 	// Lease is how long a claimed message is this process's; after it, a
 	// sender elsewhere takes it over (as from a crashed one). Longer than
 	// SendTimeout (1m).
 	Lease       time.Duration
 	SendTimeout time.Duration // one provider call (20s)
-	// Tick is the longest a sender sleeps without a wake: the safety net
-	// for a lost wake and for retries coming due (5s).
+	// Tick is the longest an idle sender sleeps without a wake: the safety
+	// net for a lost wake and for the retries of a process that died (30s).
+	// A retry this process schedules wakes its senders when it comes due,
+	// and a commit that queues a message wakes them at once, so an idle
+	// outbox does not ask PostgreSQL for work it has not been told of.
 	Tick        time.Duration
 	MaxAttempts int           // temporary failures before giving up (10)
 	MinBackoff  time.Duration // first retry delay (2s)
@@ -72,7 +75,7 @@ func (o *OutboxOptions) defaults() {
 			*v = d
 		}
 	}
-	def(&o.Workers, 2)
+	def(&o.Workers, 4)
 	def(&o.Batch, 10)
 	def(&o.MaxAttempts, 10)
 	defd(&o.SendTimeout, 20*time.Second)
@@ -80,7 +83,7 @@ func (o *OutboxOptions) defaults() {
 	if o.Lease <= o.SendTimeout {
 		o.Lease = o.SendTimeout + 10*time.Second
 	}
-	defd(&o.Tick, 5*time.Second)
+	defd(&o.Tick, 30*time.Second)
 	defd(&o.MinBackoff, 2*time.Second)
 	defd(&o.MaxBackoff, 15*time.Minute)
 	if o.Logger == nil {
@@ -98,6 +101,11 @@ type Outbox struct {
 	sender Sender
 	waker  Waker
 	opts   OutboxOptions
+
+	mu sync.Mutex
+	// retries are the due times of the retries this process scheduled
+	// that have not come yet: the senders wake for the earliest.
+	retries []time.Time
 }
 
 var _ StatusRecorder = (*Outbox)(nil)
@@ -138,16 +146,45 @@ func (o *Outbox) loop(ctx context.Context) {
 }
 
 func (o *Outbox) wait(ctx context.Context) {
+	d := o.sleep()
 	if o.waker != nil {
-		_ = o.waker.Wait(ctx, o.opts.Tick)
+		_ = o.waker.Wait(ctx, d)
 		return
 	}
-	t := time.NewTimer(o.opts.Tick)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// sleep is how long an idle sender may sleep: until the earliest retry
+// scheduled here, at most Tick. Retries that came due are forgotten: the
+// claim that follows the sleep takes them.
+func (o *Outbox) sleep() time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := o.opts.Now()
+	d := o.opts.Tick
+	keep := o.retries[:0]
+	for _, at := range o.retries {
+		if !at.After(now) {
+			d = 0
+			continue
+		}
+		keep = append(keep, at)
+		d = min(d, at.Sub(now))
+	}
+	o.retries = keep
+	return d
+}
+
+// retryAt notes a retry this process scheduled, for sleep.
+func (o *Outbox) retryAt(at time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.retries = append(o.retries, at)
 }
 
 // SendDue claims one batch of due messages and sends them at once, each on
@@ -243,7 +280,11 @@ func (o *Outbox) failed(ctx context.Context, n *Notification, cause error) error
 	temporary := code == EUNAVAILABLE || code == ERATELIMIT
 	if temporary && n.Attempts < o.opts.MaxAttempts {
 		n.Status, n.NextAt = NotifyQueued, o.opts.Now().Add(o.backoff(n.Attempts))
-		return o.store.UpdateNotification(ctx, n)
+		if err := o.store.UpdateNotification(ctx, n); err != nil {
+			return err
+		}
+		o.retryAt(n.NextAt)
+		return nil
 	}
 	if temporary {
 		n.Error = fmt.Sprintf("gave up after %d attempts: %s", n.Attempts, n.Error)

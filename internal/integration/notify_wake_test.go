@@ -52,3 +52,46 @@ func TestNotifyWakeAcrossProcesses(t *testing.T) {
 	}
 	g.exactlyOnce(g.rows())
 }
+
+// flakySender fails its first sends with EUNAVAILABLE, then sends through
+// next.
+type flakySender struct {
+	next  dispatch.Sender
+	mu    sync.Mutex
+	fails int
+}
+
+func (s *flakySender) Send(ctx context.Context, n *dispatch.Notification) (string, error) {
+	s.mu.Lock()
+	fail := s.fails > 0
+	s.fails--
+	s.mu.Unlock()
+	if fail {
+		return "", dispatch.Errorf(dispatch.EUNAVAILABLE, "the provider is down")
+	}
+	return s.next.Send(ctx, n)
+}
+
+func (s *flakySender) Lookup(ctx context.Context, n *dispatch.Notification) (string, error) {
+	return s.next.Lookup(ctx, n)
+}
+
+// TestNotifyRetryWithoutPolling: a send that failed for a while is retried
+// when its backoff ends, though no commit wakes the sender and its safety
+// tick is an hour: the outbox wakes itself for the retries it scheduled,
+// instead of polling PostgreSQL.
+func TestNotifyRetryWithoutPolling(t *testing.T) {
+	g := newNfyRig(t)
+	o := dispatch.NewOutbox(g.process(), &flakySender{next: g.twilio(), fails: 2}, nil, dispatch.OutboxOptions{
+		Workers: 1, Tick: time.Hour, MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	g.enqueue(1)
+	ctx, cancel := context.WithCancel(g.ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = o.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	ns := g.settle()
+	if len(ns) != 1 || ns[0].Status != dispatch.NotifySent || ns[0].Attempts != 3 {
+		t.Fatalf("after two failures: %+v", ns)
+	}
+	g.exactlyOnce(ns)
+}
