@@ -204,17 +204,51 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 		o.giveBack(work, batch)
 		return len(batch), nil
 	}
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		done = &outcomes{}
+	)
 	for _, n := range batch {
 		wg.Go(func() {
-			if err := o.deliver(work, n); err != nil {
+			if err := o.deliver(work, n, done); err != nil {
 				// The row stays leased and is taken over later.
 				o.opts.Logger.Error("outbox: record", "id", n.ID, "to", MaskPhone(n.To), "err", err)
 			}
 		})
 	}
 	wg.Wait()
+	// The sends and retries of the batch are written in one statement.
+	// If that fails the rows stay leased; whoever takes them over asks the
+	// provider before sending again.
+	if len(done.ns) > 0 {
+		if err := o.store.UpdateNotifications(work, done.ns); err != nil {
+			o.opts.Logger.Error("outbox: record the batch", "messages", len(done.ns), "err", err)
+		} else {
+			for _, n := range done.ns {
+				if n.Status == NotifySent || n.Status == NotifyDelivered {
+					o.applyEarly(work, n.ProviderSID) // callbacks that came before the ids were saved
+				}
+			}
+		}
+	}
 	return len(batch), nil
+}
+
+// outcomes collects the messages of a batch whose new state needs no more
+// than the row's own update: sent, or queued for a retry.
+type outcomes struct {
+	mu sync.Mutex
+	ns []*Notification
+}
+
+func (o *Outbox) record(ctx context.Context, done *outcomes, n *Notification) error {
+	if done == nil {
+		return o.store.UpdateNotification(ctx, n)
+	}
+	done.mu.Lock()
+	defer done.mu.Unlock()
+	done.ns = append(done.ns, n)
+	return nil
 }
 
 func (o *Outbox) giveBack(ctx context.Context, ns []*Notification) {
@@ -226,8 +260,9 @@ func (o *Outbox) giveBack(ctx context.Context, ns []*Notification) {
 	}
 }
 
-// deliver sends one claimed message and records the outcome.
-func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
+// deliver sends one claimed message and records the outcome: at once when
+// it is final, else in done for the batch's update.
+func (o *Outbox) deliver(ctx context.Context, n *Notification, done *outcomes) error {
 	const op = "dispatch.Outbox.deliver"
 	if !alwaysSent[n.Template] {
 		if n.OptedOut {
@@ -246,23 +281,26 @@ func (o *Outbox) deliver(ctx context.Context, n *Notification) error {
 		sid, err := o.sender.Lookup(sctx, n)
 		switch {
 		case err == nil:
-			return E(op, o.sent(ctx, n, sid))
+			return E(op, o.sent(ctx, n, sid, done))
 		case !IsCode(err, ENOTFOUND):
-			return E(op, o.failed(ctx, n, err))
+			return E(op, o.failed(ctx, n, err, done))
 		}
 	}
 	sid, err := o.sender.Send(sctx, n)
 	if err != nil {
-		return E(op, o.failed(ctx, n, err))
+		return E(op, o.failed(ctx, n, err, done))
 	}
-	return E(op, o.sent(ctx, n, sid))
+	return E(op, o.sent(ctx, n, sid, done))
 }
 
-func (o *Outbox) sent(ctx context.Context, n *Notification, sid string) error {
+func (o *Outbox) sent(ctx context.Context, n *Notification, sid string, done *outcomes) error {
 	now := o.opts.Now()
 	n.Status, n.ProviderSID, n.SentAt, n.Error = NotifySent, sid, &now, ""
 	if is, ok := o.sender.(InstantSender); ok && is.Instant() {
 		n.Status = NotifyDelivered
+	}
+	if done != nil {
+		return o.record(ctx, done, n) // the batch applies early callbacks after its update
 	}
 	if err := o.store.UpdateNotification(ctx, n); err != nil {
 		return err
@@ -274,13 +312,13 @@ func (o *Outbox) sent(ctx context.Context, n *Notification, sid string) error {
 // failed retries a temporary failure later, with exponential backoff and
 // jitter so that senders do not hammer a provider in step, and records a
 // permanent one on the message's ticket.
-func (o *Outbox) failed(ctx context.Context, n *Notification, cause error) error {
+func (o *Outbox) failed(ctx context.Context, n *Notification, cause error, done *outcomes) error {
 	code := ErrorCode(cause)
 	n.Error = code + ": " + ErrorMessage(cause)
 	temporary := code == EUNAVAILABLE || code == ERATELIMIT
 	if temporary && n.Attempts < o.opts.MaxAttempts {
 		n.Status, n.NextAt = NotifyQueued, o.opts.Now().Add(o.backoff(n.Attempts))
-		if err := o.store.UpdateNotification(ctx, n); err != nil {
+		if err := o.record(ctx, done, n); err != nil {
 			return err
 		}
 		o.retryAt(n.NextAt)

@@ -124,6 +124,9 @@ type OutboxRepo interface {
 	// each one's OptedOut.
 	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error)
 	UpdateNotification(ctx context.Context, n *Notification) error
+	// UpdateNotifications is UpdateNotification for many messages in one
+	// statement; a message not found is left out without an error.
+	UpdateNotifications(ctx context.Context, ns []*Notification) error
 	NotificationBySID(ctx context.Context, sid string) (*Notification, error)
 	Notifications(ctx context.Context, ticketID int64) ([]*Notification, error)
 	// SaveInbound records an incoming message; a MessageSID seen before is

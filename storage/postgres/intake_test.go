@@ -98,3 +98,42 @@ func TestCreateIntakeTicket(t *testing.T) {
 		t.Fatalf("%d events after a retried source", k)
 	}
 }
+
+// TestUpdateNotifications: a batch's outcomes, one sent and one queued for
+// a retry, are written in one statement, NULLs included.
+func TestUpdateNotifications(t *testing.T) {
+	t.Parallel()
+	_, s, clk := newStore(t)
+	ctx := context.Background()
+	a := &dispatch.Notification{Key: "a", To: phone(), Body: "a"}
+	b := &dispatch.Notification{Key: "b", To: phone(), Body: "b"}
+	for _, n := range []*dispatch.Notification{a, b} {
+		if err := s.Enqueue(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ClaimNotifications(ctx, 2, time.Minute)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("claim = %v, %v", got, err)
+	}
+	sent, retry := got[0], got[1]
+	sentAt := clk.now()
+	sent.Status, sent.ProviderSID, sent.SentAt = dispatch.NotifySent, "SMbatch1", &sentAt
+	retry.Status, retry.Error, retry.NextAt = dispatch.NotifyQueued, "EUNAVAILABLE: down", clk.now().Add(time.Minute)
+	if err := s.UpdateNotifications(ctx, []*dispatch.Notification{sent, retry}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.NotificationBySID(ctx, "SMbatch1"); err != nil || n.ID != sent.ID || n.Status != dispatch.NotifySent ||
+		n.SentAt == nil || !n.SentAt.Equal(sentAt) || n.Attempts != 1 {
+		t.Fatalf("sent = %+v, %v", n, err)
+	}
+	if got, _ := s.ClaimNotifications(ctx, 2, time.Minute); len(got) != 0 {
+		t.Fatalf("claimed before the retry's time: %+v", got)
+	}
+	clk.add(time.Minute)
+	got, err = s.ClaimNotifications(ctx, 2, time.Minute)
+	if err != nil || len(got) != 1 || got[0].ID != retry.ID || got[0].Error != "EUNAVAILABLE: down" ||
+		got[0].SentAt != nil || got[0].ProviderSID != "" || got[0].Attempts != 2 {
+		t.Fatalf("retry claim = %+v, %v", got, err)
+	}
+}

@@ -141,6 +141,36 @@ func (s *Store) UpdateNotification(ctx context.Context, n *dispatch.Notification
 	return affected(op, res, err, "notification %d not found", n.ID)
 }
 
+// UpdateNotifications implements dispatch.OutboxRepo: the outcomes of a
+// sent batch in one statement. Times go as text, which carries NULL in an
+// array where lib/pq's arrays of times cannot.
+func (s *Store) UpdateNotifications(ctx context.Context, ns []*dispatch.Notification) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ns))
+	attempts := make([]int64, len(ns))
+	status, errs := make([]string, len(ns)), make([]string, len(ns))
+	sids, nextAt, sentAt := make([]sql.NullString, len(ns)), make([]string, len(ns)), make([]sql.NullString, len(ns))
+	for i, n := range ns {
+		ids[i], status[i], attempts[i], errs[i] = n.ID, string(n.Status), int64(n.Attempts), n.Error
+		sids[i] = nullStr(n.ProviderSID)
+		nextAt[i] = n.NextAt.UTC().Format(time.RFC3339Nano)
+		if n.SentAt != nil {
+			sentAt[i] = sql.NullString{String: n.SentAt.UTC().Format(time.RFC3339Nano), Valid: true}
+		}
+	}
+	_, err := s.ext.ExecContext(ctx, `
+		UPDATE notifications n SET status = v.status, provider_sid = v.sid, attempts = v.attempts, error = v.error,
+			next_at = v.next_at, sent_at = v.sent_at,
+			lease_until = CASE WHEN v.status = 'sending' THEN n.lease_until END
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+			AS v(id, status, sid, attempts, error, next_at, sent_at)
+		WHERE n.id = v.id`,
+		pq.Array(ids), pq.Array(status), pq.Array(sids), pq.Array(attempts), pq.Array(errs), pq.Array(nextAt), pq.Array(sentAt))
+	return wrap("postgres.UpdateNotifications", err)
+}
+
 // NotificationBySID finds a message by the provider's id (Twilio's
 // MessageSid), for delivery callbacks.
 func (s *Store) NotificationBySID(ctx context.Context, sid string) (*dispatch.Notification, error) {
