@@ -42,7 +42,7 @@ var alwaysSent = map[string]bool{"volunteer.stopped": true, "client.stopped": tr
 
 // OutboxOptions tune the senders. Zero values take the defaults.
 type OutboxOptions struct {
-	Workers int // sender loops in this process (4)
+	Workers int // sender loops in this process (2)
 	Batch   int // messages a loop claims at once (10)
 	// Lease is how long a claimed message is this process's; after it, a
 	// sender elsewhere takes it over (as from a crashed one). Longer than
@@ -75,7 +75,7 @@ func (o *OutboxOptions) defaults() {
 			*v = d
 		}
 	}
-	def(&o.Workers, 4)
+	def(&o.Workers, 2)
 	def(&o.Batch, 10)
 	def(&o.MaxAttempts, 10)
 	defd(&o.SendTimeout, 20*time.Second)
