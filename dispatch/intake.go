@@ -300,7 +300,9 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 	if in.msgs != nil {
 		msg = func(t *Ticket) *Notification { return in.confirmation(c, t, tmpl) }
 	}
-	write := func(repo Repo) error { return repo.CreateIntakeTicket(ctx, t, []*TicketEvent{created, moved}, msg, inbound) }
+	write := func(repo Repo) error {
+		return repo.CreateIntakeTicket(ctx, t, []*TicketEvent{created, moved}, msg, inbound)
+	}
 	var err error
 	if len(r.Attachments) == 0 {
 		err = write(in.store)
