@@ -19,6 +19,7 @@ const (
 const (
 	TemplateReceived         = "client.received"
 	TemplateReceivedCallBack = "client.received_callback"
+	TemplateReceivedConsult  = "client.received_consult"
 )
 
 // Limits of what intake accepts, so that a request fits a text message, a
@@ -287,7 +288,12 @@ func (in *Intake) create(ctx context.Context, c *Client, r IntakeRequest, loc *L
 	moved := &TicketEvent{From: StatusNew, To: to, Kind: EventTransition,
 		Actor: string(ActorSystem), Channel: r.Channel, Reason: reason}
 	tmpl := TemplateReceived
-	if r.CallBack {
+	switch {
+	case r.Category.Consult():
+		// Advice comes from a consultant, not a volunteer: the text must
+		// not promise one.
+		tmpl = TemplateReceivedConsult
+	case r.CallBack:
 		tmpl = TemplateReceivedCallBack
 	}
 	// The text that made an SMS ticket is marked handled in the ticket's

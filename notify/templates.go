@@ -38,6 +38,7 @@ var Fields = map[string][]string{
 	"volunteer.no_task":        nil,
 	"client.received":          {"Code"},
 	"client.received_callback": {"Code"},
+	"client.received_consult":  {"Code"},
 	"client.assigned":          {"Code", "VolunteerName", "When"},
 	"client.onway":             {"Code", "VolunteerName"},
 	"client.done":              {"Code"},

@@ -309,4 +309,9 @@ func TestRequestFormOffersConsultationsApart(t *testing.T) {
 	if tk.Category != dispatch.CategoryHousing || tk.Status != dispatch.StatusEscalated || tk.Reason != dispatch.ReasonConsultation || g.queued(tk.ID) {
 		t.Fatalf("consultation ticket %s %s %q", tk.Category, tk.Status, tk.Reason)
 	}
+	ns, err := g.store.Notifications(g.ctx, tk.ID)
+	if err != nil || len(ns) != 1 || ns[0].Template != dispatch.TemplateReceivedConsult ||
+		!strings.Contains(ns[0].Body, "consultant") || !strings.Contains(ns[0].Body, tk.Code) {
+		t.Fatalf("the consultation's text must name a consultant, not a volunteer: %+v %v", ns, err)
+	}
 }
