@@ -42,7 +42,6 @@ type perfWorld struct {
 	outbox *dispatch.Outbox
 	sender *perfSender
 	srv    *httptest.Server
-	phones atomic.Int64
 }
 
 func newPerfWorld(b *testing.B) *perfWorld {
