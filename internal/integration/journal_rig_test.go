@@ -59,6 +59,21 @@ func (s *downStore) ClientByPhone(ctx context.Context, phone string) (*dispatch.
 	return s.Store.ClientByPhone(ctx, phone)
 }
 
+func (s *downStore) EnsureClient(ctx context.Context, c *dispatch.Client) (bool, error) {
+	if err := s.fail("EnsureClient"); err != nil {
+		return false, err
+	}
+	return s.Store.EnsureClient(ctx, c)
+}
+
+func (s *downStore) CreateIntakeTicket(ctx context.Context, t *dispatch.Ticket, events []*dispatch.TicketEvent,
+	msg func(*dispatch.Ticket) *dispatch.Notification, inboundSID string) error {
+	if err := s.fail("CreateIntakeTicket"); err != nil {
+		return err
+	}
+	return s.Store.CreateIntakeTicket(ctx, t, events, msg, inboundSID)
+}
+
 func (s *downStore) StartCall(ctx context.Context, c *dispatch.Call) error {
 	if err := s.fail("StartCall"); err != nil {
 		return err
