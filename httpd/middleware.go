@@ -3,6 +3,7 @@ package httpd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -114,6 +115,9 @@ func securityHeaders(csp string) echo.MiddlewareFunc {
 // *http.MaxBytesError, which the error table turns into 413. A route of
 // routes ("METHOD /pattern") has its own limit instead; the middleware runs
 // after routing, so the pattern is known.
+// drainLimit is the most of a refused body that is read before the answer.
+const drainLimit = 1 << 20
+
 func bodyLimit(def int64, routes map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -123,6 +127,12 @@ func bodyLimit(def int64, routes map[string]int64) echo.MiddlewareFunc {
 				limit = l
 			}
 			if r.ContentLength > limit {
+				// A body a little over the limit is read and dropped
+				// first, so that its sender, still writing, gets the 413
+				// rather than a reset connection; a huge one is not.
+				if r.ContentLength <= drainLimit && r.Body != nil {
+					_, _ = io.CopyN(io.Discard, r.Body, r.ContentLength)
+				}
 				return dispatch.Errorf(dispatch.ETOOLARGE, "the request body is larger than %d bytes", limit)
 			}
 			if r.Body != nil && r.Body != http.NoBody {
