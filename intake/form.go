@@ -62,6 +62,34 @@ type formValues struct {
 
 type formError struct{ Field, Text string }
 
+// pageErrors are a form page's errors: each field's own message, shown by
+// the field, and the summary at the top in field order, whose links move
+// focus to target (a group's first box, where the field is a group).
+type pageErrors struct {
+	Err    map[string]string
+	Errors []formError
+}
+
+func (e *pageErrors) add(field, target, text string) {
+	if field != "" {
+		e.Err[field] = text
+	}
+	e.Errors = append(e.Errors, formError{Field: target, Text: text})
+}
+
+// writePage renders a form page's template with the headers every public
+// page carries: not cached (it holds a CSRF token and what was typed), and
+// in its language.
+func writePage(c echo.Context, tmpl *template.Template, status int, lang dispatch.Lang, p any) error {
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "page", p); err != nil {
+		return dispatch.E("intake.writePage", err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Content-Language", string(lang))
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
 type choice struct {
 	Value, Label string
 	Checked      bool
@@ -79,11 +107,10 @@ type ticketView struct {
 }
 
 type formPage struct {
-	Lang       dispatch.Lang
-	T          map[string]string
-	V          formValues
-	Err        map[string]string // field → message, for the field itself
-	Errors     []formError       // the summary at the top, in field order
+	Lang dispatch.Lang
+	T    map[string]string
+	V    formValues
+	pageErrors
 	CSRF       string
 	Switch     []langButton
 	Categories []choice
@@ -94,7 +121,7 @@ type formPage struct {
 
 func (h *Handler) page(lang dispatch.Lang, v formValues, csrf string) *formPage {
 	t := h.form.texts[lang]
-	p := &formPage{Lang: lang, T: t, V: v, Err: map[string]string{}, CSRF: csrf}
+	p := &formPage{Lang: lang, T: t, V: v, pageErrors: pageErrors{Err: map[string]string{}}, CSRF: csrf}
 	for _, l := range dispatch.Langs {
 		p.Switch = append(p.Switch, langButton{Code: string(l), Name: h.form.texts[l]["lang_name"], Current: l == lang})
 	}
@@ -115,25 +142,15 @@ func (h *Handler) page(lang dispatch.Lang, v formValues, csrf string) *formPage 
 }
 
 func (p *formPage) fail(field, key string) {
-	text := p.T[key]
-	if field != "" {
-		p.Err[field] = text
-	}
 	target := field
 	if field == "category" {
 		target = "category-" + string(dispatch.Categories[0])
 	}
-	p.Errors = append(p.Errors, formError{Field: target, Text: text})
+	p.add(field, target, p.T[key])
 }
 
 func (h *Handler) render(c echo.Context, status int, p *formPage) error {
-	var buf bytes.Buffer
-	if err := h.form.tmpl.ExecuteTemplate(&buf, "page", p); err != nil {
-		return dispatch.E("intake.form", err)
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Content-Language", string(p.Lang))
-	return c.HTMLBlob(status, buf.Bytes())
+	return writePage(c, h.form.tmpl, status, p.Lang, p)
 }
 
 // formLang is ?lang=, else the form's own field, else Accept-Language.

@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,11 +68,10 @@ type volunteerValues struct {
 }
 
 type volunteerPage struct {
-	Lang      dispatch.Lang
-	T         map[string]string
-	V         volunteerValues
-	Err       map[string]string
-	Errors    []formError
+	Lang dispatch.Lang
+	T    map[string]string
+	V    volunteerValues
+	pageErrors
 	CSRF      string
 	Switch    []langButton
 	Districts []districtChoice
@@ -91,15 +89,11 @@ type districtChoice struct {
 }
 
 func (p *volunteerPage) fail(field, key string) {
-	text := p.T[key]
-	if field != "" {
-		p.Err[field] = text
-	}
 	target := field
 	if field == "languages" {
 		target = "language-" + string(dispatch.Langs[0])
 	}
-	p.Errors = append(p.Errors, formError{Field: target, Text: text})
+	p.add(field, target, p.T[key])
 }
 
 func has(list []string, s string) bool {
@@ -113,7 +107,7 @@ func has(list []string, s string) bool {
 
 func (h *Handler) volunteerPage(lang dispatch.Lang, v volunteerValues, areas []dispatch.Area, csrf string) *volunteerPage {
 	t := h.volunteer.texts[lang]
-	p := &volunteerPage{Lang: lang, T: t, V: v, Err: map[string]string{}, CSRF: csrf}
+	p := &volunteerPage{Lang: lang, T: t, V: v, pageErrors: pageErrors{Err: map[string]string{}}, CSRF: csrf}
 	for _, l := range dispatch.Langs {
 		p.Switch = append(p.Switch, langButton{Code: string(l), Name: h.volunteer.texts[l]["lang_name"], Current: l == lang})
 		p.Languages = append(p.Languages, choice{Value: string(l), Label: t["language_"+string(l)], Checked: has(v.Languages, string(l))})
@@ -137,13 +131,7 @@ func (h *Handler) volunteerPage(lang dispatch.Lang, v volunteerValues, areas []d
 }
 
 func (h *Handler) renderVolunteer(c echo.Context, status int, p *volunteerPage) error {
-	var buf bytes.Buffer
-	if err := h.volunteer.tmpl.ExecuteTemplate(&buf, "page", p); err != nil {
-		return dispatch.E("intake.volunteer", err)
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Content-Language", string(p.Lang))
-	return c.HTMLBlob(status, buf.Bytes())
+	return writePage(c, h.volunteer.tmpl, status, p.Lang, p)
 }
 
 // districts are the centres' districts; without them (the database is
