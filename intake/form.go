@@ -212,6 +212,29 @@ func readForm(c echo.Context) formValues {
 		Lat: get("lat"), Lon: get("lon"), Idem: get("idem"), Needs: f["needs"]}
 }
 
+// postLang is the language a posted public form is shown in, and whether
+// the post only asked to switch to another (a language button).
+func postLang(c echo.Context) (dispatch.Lang, bool) {
+	lang := formLang(c)
+	switching := c.Request().PostForm.Has("switch")
+	if l, err := dispatch.ParseLang(c.FormValue("switch")); switching && err == nil && l != "" {
+		lang = l
+	}
+	return lang, switching
+}
+
+// allowPost counts a public form's post against its per-address limit
+// (FORM_RATE_PER_MINUTE). A person asking for help is not turned away
+// because Redis is down: the limit then lets the post through.
+func (h *Handler) allowPost(c echo.Context, form string) bool {
+	allowed, err := h.opts.Limiter.Allow(c.Request().Context(), form+":"+c.RealIP(), h.opts.FormRate, time.Minute)
+	if err != nil {
+		h.log.Warn("intake: form rate limit unavailable, allowing", "form", form, "err", err)
+		return true
+	}
+	return allowed
+}
+
 // formPost creates the ticket, or shows the form again with every typed
 // value and the errors summarised at the top.
 func (h *Handler) formPost(c echo.Context) error {
@@ -220,17 +243,8 @@ func (h *Handler) formPost(c echo.Context) error {
 	if v.Idem == "" || len(v.Idem) > 64 {
 		v.Idem = randomToken(12)
 	}
-	lang := formLang(c)
-	switchTo, switching := dispatch.Lang(""), c.Request().PostForm.Has("switch")
-	if switching {
-		if l, err := dispatch.ParseLang(c.FormValue("switch")); err == nil {
-			switchTo = l
-		}
-	}
+	lang, switching := postLang(c)
 	csrfOK := h.checkCSRF(c, requestCSRF)
-	if switching && switchTo != "" {
-		lang = switchTo
-	}
 	p := h.page(lang, v, h.csrfToken(c, requestCSRF))
 	if !csrfOK {
 		if switching {
@@ -252,13 +266,7 @@ func (h *Handler) formPost(c echo.Context) error {
 	if !ok {
 		return h.render(c, http.StatusUnprocessableEntity, p)
 	}
-	allowed, err := h.opts.Limiter.Allow(ctx, "form:"+c.RealIP(), h.opts.FormRate, time.Minute)
-	if err != nil {
-		// A person asking for help is not turned away because Redis is down.
-		h.log.Warn("intake: form rate limit unavailable, allowing", "err", err)
-		allowed = true
-	}
-	if !allowed {
+	if !h.allowPost(c, "form") {
 		p.fail("", "err_rate")
 		return h.render(c, http.StatusTooManyRequests, p)
 	}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -164,11 +163,7 @@ func readVolunteer(c echo.Context) volunteerValues {
 func (h *Handler) volunteerPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := readVolunteer(c)
-	lang := formLang(c)
-	switching := c.Request().PostForm.Has("switch")
-	if l, err := dispatch.ParseLang(c.FormValue("switch")); switching && err == nil && l != "" {
-		lang = l
-	}
+	lang, switching := postLang(c)
 	csrfOK := h.checkCSRF(c, volunteerCSRF)
 	areas := h.districts(ctx)
 	p := h.volunteerPage(lang, v, areas, h.csrfToken(c, volunteerCSRF))
@@ -187,12 +182,7 @@ func (h *Handler) volunteerPost(c echo.Context) error {
 	if !ok {
 		return h.renderVolunteer(c, http.StatusUnprocessableEntity, p)
 	}
-	allowed, err := h.opts.Limiter.Allow(ctx, "volunteer:"+c.RealIP(), h.opts.FormRate, time.Minute)
-	if err != nil {
-		h.log.Warn("intake: volunteer form rate limit unavailable, allowing", "err", err)
-		allowed = true
-	}
-	if !allowed {
+	if !h.allowPost(c, "volunteer") {
 		p.fail("", "err_rate")
 		return h.renderVolunteer(c, http.StatusTooManyRequests, p)
 	}
